@@ -1,0 +1,68 @@
+# Borrowing Strength: two commands set up everything.
+#   make book   build the website into _build/html (executing every chapter)
+#   make test   run every test: hlmkit unit tests, the strict book build, checks on the built site
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BUILD  := _build
+JB     := HLMKIT_PROGRESSBAR=0 $(BIN)/jupyter-book
+
+.PHONY: help venv book test unit book-strict site-check notebooks clean clean-all
+
+help:
+	@echo "make book       set up .venv and build the website into $(BUILD)/html"
+	@echo "make test       set up .venv and run every test (unit, strict build, site checks)"
+	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
+	@echo "make clean      remove the built site (keeps .venv)"
+
+# The virtual environment, from the exact pins in requirements.txt (rebuilt when they change).
+$(STAMP): requirements.txt pyproject.toml
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "$(VENV) uses an old Python: recreating it"; rm -rf $(VENV); fi; \
+	[ -x $(BIN)/python ] || { echo "Creating $(VENV) with $$("$$python" --version)"; "$$python" -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: venv
+	@scripts/cache-guard
+	$(JB) build . --builder html
+	@echo
+	@echo "The book is built. Open it in a browser:"
+	@echo "  file://$(CURDIR)/$(BUILD)/html/index.html"
+
+test: venv
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory unit && \
+	$(MAKE) --no-print-directory book-strict && \
+	$(MAKE) --no-print-directory site-check; \
+	status=$$?; echo "make test took $$(( $$(date +%s) - start )) s"; exit $$status
+
+unit: venv
+	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit -q
+
+# Strict: any Sphinx warning, cell error or cell timeout fails. --all re-reads every page, so a
+# warning from an earlier failed build cannot hide behind an incremental rebuild.
+book-strict: venv
+	@scripts/cache-guard
+	$(JB) build . --builder html --all --warningiserror --keep-going
+
+site-check: venv
+	$(BIN)/python -m pytest tests/site -q
+
+notebooks: venv
+	@mkdir -p $(BUILD)/notebooks
+	@for f in chapters/*.md; do \
+		$(BIN)/jupytext --quiet --to ipynb --output $(BUILD)/notebooks/$$(basename $${f%.md}).ipynb $$f; done
+	@echo "Notebooks written to $(BUILD)/notebooks/. Open them with: $(BIN)/jupyter lab $(BUILD)/notebooks"
+
+clean:
+	rm -rf $(BUILD)/html $(BUILD)/jupyter_execute $(BUILD)/.doctrees
+
+clean-all:
+	rm -rf $(BUILD) $(VENV)

@@ -1,0 +1,192 @@
+"""The mathematics of pooling in closed form: group summaries, shrinkage, intra-class correlation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from hlmkit._validate import check_columns, check_frame, check_no_missing, check_numeric
+
+
+def group_summary(data: pd.DataFrame, outcome: str, group: str) -> pd.DataFrame:
+    """Size, mean and standard deviation of the outcome in each group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    outcome : str
+        Numeric outcome column.
+    group : str
+        Grouping column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group label (sorted): ``n``, ``mean`` and ``sd`` (NaN for a group of one).
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    TypeError, ValueError
+        If the outcome is not numeric or has missing values, or the group column has missing values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hlmkit import group_summary
+    >>> df = pd.DataFrame({"school": ["a", "a", "b"], "literacy": [1.0, 3.0, 5.0]})
+    >>> group_summary(df, "literacy", "school")
+            n  mean        sd
+    school
+    a       2   2.0  1.414214
+    b       1   5.0       NaN
+    """
+    check_frame(data)
+    check_columns(data, [outcome, group])
+    check_numeric(data, outcome, role="outcome")
+    check_no_missing(data, group)
+    grouped = data.groupby(group, sort=True)[outcome]
+    return pd.DataFrame({"n": grouped.size(), "mean": grouped.mean(), "sd": grouped.std()})
+
+
+def _nonnegative(value: ArrayLike, argument: str) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if np.isnan(array).any() or (array < 0).any():
+        raise ValueError(f"`{argument}` must be non-negative (inf allowed for a limit), got {value!r}.")
+    return array
+
+
+def shrinkage_weight(n: ArrayLike, sigma: ArrayLike, tau: ArrayLike) -> np.ndarray:
+    """Weight of a group's own mean in its partial-pooling estimate.
+
+    .. math:: w_j = \\frac{n_j}{n_j + \\sigma^2 / \\tau^2}
+                  = \\frac{n_j / \\sigma^2}{n_j / \\sigma^2 + 1 / \\tau^2}
+
+    the share of the precision that comes from the group's own data. ``tau -> 0`` gives
+    ``w = 0`` (complete pooling) and ``tau -> inf`` gives ``w = 1`` (no pooling). All
+    arguments broadcast, so posterior draws of ``sigma`` and ``tau`` can be passed as arrays.
+
+    Parameters
+    ----------
+    n : array_like
+        Group sizes (non-negative).
+    sigma : array_like
+        Within-group standard deviation (positive).
+    tau : array_like
+        Between-group standard deviation (non-negative, ``inf`` allowed).
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights in [0, 1], broadcast over the arguments.
+
+    Raises
+    ------
+    ValueError
+        If a size or scale is negative or NaN, or ``sigma`` is zero.
+
+    Examples
+    --------
+    >>> from hlmkit import shrinkage_weight
+    >>> shrinkage_weight([5, 20, 80], sigma=40.0, tau=20.0).round(3).tolist()
+    [0.556, 0.833, 0.952]
+    >>> float(shrinkage_weight(15, sigma=40.0, tau=0.0))
+    0.0
+    """
+    n = _nonnegative(n, "n")
+    sigma = _nonnegative(sigma, "sigma")
+    tau = _nonnegative(tau, "tau")
+    if (sigma == 0).any():
+        raise ValueError("`sigma` must be positive: with no noise within groups there is nothing to pool.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(tau == 0, np.inf, (sigma / np.where(tau == 0, 1.0, tau)) ** 2)
+        weight = np.where(np.isinf(ratio), 0.0, n / (n + ratio))
+    weight = np.where(np.isinf(tau), 1.0, weight)
+    # A group with no data gets no weight, except in the no-pooling limit where it is undefined.
+    return np.asarray(np.where((n == 0) & ~np.isinf(tau), 0.0, weight), dtype=float)
+
+
+def partial_pooling_estimate(
+    group_mean: ArrayLike, n: ArrayLike, grand_mean: ArrayLike, sigma: ArrayLike, tau: ArrayLike
+) -> np.ndarray:
+    """Partial-pooling estimate of a group's mean: a precision-weighted average.
+
+    .. math:: \\hat\\alpha_j = w_j \\bar y_j + (1 - w_j) \\mu, \\quad
+              w_j = \\frac{n_j}{n_j + \\sigma^2 / \\tau^2}
+
+    This is the exact posterior mean of :math:`\\alpha_j` in the Gaussian varying-intercept
+    model given :math:`\\mu`, :math:`\\tau` and :math:`\\sigma`. Averaged over posterior
+    draws of those three, it gives the posterior mean that MCMC estimates.
+
+    Parameters
+    ----------
+    group_mean : array_like
+        The group's own mean (the no-pooling estimate), e.g. of outcome minus slopes times predictors.
+    n : array_like
+        Group sizes.
+    grand_mean : array_like
+        The population mean :math:`\\mu` (the complete-pooling estimate).
+    sigma, tau : array_like
+        Within- and between-group standard deviations.
+
+    Returns
+    -------
+    numpy.ndarray
+        Estimates, broadcast over the arguments.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`shrinkage_weight`, or if a mean is not finite.
+
+    Examples
+    --------
+    >>> from hlmkit import partial_pooling_estimate
+    >>> float(partial_pooling_estimate(group_mean=560.0, n=12, grand_mean=500.0, sigma=40.0, tau=20.0))
+    545.0
+    """
+    group_mean = np.asarray(group_mean, dtype=float)
+    grand_mean = np.asarray(grand_mean, dtype=float)
+    if not (np.isfinite(group_mean).all() and np.isfinite(grand_mean).all()):
+        raise ValueError("`group_mean` and `grand_mean` must be finite numbers.")
+    weight = shrinkage_weight(n, sigma, tau)
+    return weight * group_mean + (1.0 - weight) * grand_mean
+
+
+def icc(tau: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+    """Intra-class correlation: the share of outcome variance that lies between groups.
+
+    .. math:: \\rho = \\frac{\\tau^2}{\\tau^2 + \\sigma^2}
+
+    It is also the correlation between two students of the same school.
+
+    Parameters
+    ----------
+    tau, sigma : array_like
+        Between- and within-group standard deviations (non-negative; not both zero).
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in [0, 1], broadcast over the arguments.
+
+    Raises
+    ------
+    ValueError
+        If a scale is negative or NaN, or both are zero.
+
+    Examples
+    --------
+    >>> from hlmkit import icc
+    >>> float(icc(tau=20.0, sigma=40.0))
+    0.2
+    """
+    tau = _nonnegative(tau, "tau")
+    sigma = _nonnegative(sigma, "sigma")
+    total = tau**2 + sigma**2
+    if (total == 0).any():
+        raise ValueError("`tau` and `sigma` cannot both be zero: there is no variance to share out.")
+    return tau**2 / total

@@ -1,0 +1,73 @@
+"""The built website: every page exists, shows its figures with alt text, and no error output."""
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from .conftest import ROOT, toc_pages
+
+PAGES = toc_pages()
+CHAPTERS = [page for page in PAGES if page.startswith("chapters/")]
+
+
+def soup(html_root: Path, page: str) -> BeautifulSoup:
+    path = html_root / f"{page}.html"
+    assert path.exists(), f"{path} was not built"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_index_exists_and_links_every_chapter(html_root):
+    index = (html_root / "index.html").read_text()
+    assert "intro.html" in index or "Borrowing Strength" in index
+    intro = soup(html_root, "intro")
+    links = {a.get("href", "") for a in intro.find_all("a")}
+    for chapter in CHAPTERS:
+        assert any(chapter + ".html" in link for link in links), f"landing page does not link {chapter}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_error_output(html_root, page):
+    doc = soup(html_root, page)
+    for css in ("output.traceback", "output.stderr", "output.error"):
+        assert not doc.select(f"div.{css}"), f"{page} shows {css} output"
+    text = doc.get_text()
+    for marker in ("Traceback (most recent call last)", "Error:", "WARNING"):
+        assert marker not in text, f"{page} shows {marker!r}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_figures_exist_with_alt_text_and_captions(html_root, page):
+    doc = soup(html_root, page)
+    images = doc.select("main img") or doc.find_all("img")
+    figures = [img for img in images if "logo" not in " ".join(img.get("class", []))]
+    assert figures, f"{page} has no figures"
+    for img in figures:
+        src = img.get("src", "")
+        target = (html_root / page).parent / src
+        assert target.resolve().exists(), f"{page}: image {src} is missing"
+        assert img.get("alt", "").strip(), f"{page}: image {src} has no alt text"
+    for figure in doc.select("figure"):
+        assert figure.select("figcaption"), f"{page}: a figure has no caption"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_has_objectives_exercises_solutions_and_references(html_root, page):
+    doc = soup(html_root, page)
+    text = doc.get_text()
+    assert "Learning objectives" in text
+    assert len(doc.select(".exercise")) >= 3, f"{page} needs at least 3 exercises"
+    assert doc.select(".solution"), f"{page} has no solutions"
+    assert doc.select(".bibliography, .citation"), f"{page} has no references"
+
+
+def test_no_raw_glue_or_unresolved_references(html_root):
+    for page in PAGES:
+        text = soup(html_root, page).get_text()
+        assert "{glue" not in text and "{ref}" not in text and "{cite" not in text, page
+
+
+def test_chapter_sources_are_text_notebooks():
+    for chapter in CHAPTERS:
+        head = (ROOT / f"{chapter}.md").read_text().splitlines()[:12]
+        assert "jupytext:" in head and any("name: python3" in line for line in head), chapter
