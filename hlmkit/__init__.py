@@ -22,11 +22,18 @@ from hlmkit.inference import (
     diagnose,
     group_estimates,
     posterior_draws,
+    posterior_summary,
     sample,
 )
 from hlmkit.models import complete_pooling_model, no_pooling_model, partial_pooling_model
-from hlmkit.plots import plot_caterpillar, plot_group_means, plot_shrinkage
-from hlmkit.pooling import group_summary, icc, partial_pooling_estimate, shrinkage_weight
+from hlmkit.plots import plot_caterpillar, plot_group_means, plot_group_residuals, plot_shrinkage
+from hlmkit.pooling import (
+    group_summary,
+    icc,
+    least_squares_intercepts,
+    partial_pooling_estimate,
+    shrinkage_weight,
+)
 from hlmkit.style import PALETTE, STRATEGY_COLORS, set_book_style
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "group_estimates",
     "group_summary",
     "icc",
+    "least_squares_intercepts",
     "load_dataset",
     "no_pooling_model",
     "parent_codes",
@@ -52,8 +60,10 @@ __all__ = [
     "partial_pooling_model",
     "plot_caterpillar",
     "plot_group_means",
+    "plot_group_residuals",
     "plot_shrinkage",
     "posterior_draws",
+    "posterior_summary",
     "sample",
     "scoreboard",
     "set_book_style",

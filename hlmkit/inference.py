@@ -33,8 +33,8 @@ def sample(
     model: pm.Model,
     *,
     seed: int,
-    draws: int = 500,
-    tune: int = 500,
+    draws: int = 1000,
+    tune: int = 1000,
     chains: int = 4,
     sampler: str = "nutpie",
     target_accept: float | None = None,
@@ -42,10 +42,12 @@ def sample(
 ) -> xr.DataTree:
     """Draw from a model's posterior with the book's defaults.
 
-    Four chains of 500 draws after 500 tuning steps give 2,000 draws, enough for a bulk
-    ESS above 400 on the quantities the book reports when the model is well
-    parameterised. ``nutpie`` (compiled NUTS in Rust) was the fastest sampler per chapter
-    on the book's 2-core machine; ``sampler="pymc"`` uses PyMC's own NUTS.
+    Four chains of 1,000 draws after 1,000 tuning steps give 4,000 draws: a bulk ESS well
+    above 400 and r_hat within 1.01 even for the largest of a hundred group parameters
+    when the model is well parameterised (with 500 draws, the worst of 120 school
+    intercepts reached r_hat 1.012 here). ``nutpie`` (NUTS compiled to native code) was
+    the fastest sampler per model on the book's 2-core machine once its first model had
+    compiled; ``sampler="pymc"`` uses PyMC's own NUTS.
 
     Parameters
     ----------
@@ -147,7 +149,7 @@ def _check_var_names(idata: xr.DataTree, var_names: Sequence[str] | None) -> lis
     return list(var_names)
 
 
-def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> pd.DataFrame:
+def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, label: str = "fit") -> pd.DataFrame:
     """One tidy row of convergence diagnostics for a fit, with a plain-language verdict.
 
     Parameters
@@ -157,11 +159,13 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> pd.D
     var_names : sequence of str, optional
         The quantities the chapter reports (default: every posterior variable). Computing
         ESS over thousands of group parameters costs seconds: name what you report.
+    label : str
+        Name of the fit, used as the row label (so several fits stack into one table).
 
     Returns
     -------
     pandas.DataFrame
-        One row with ``divergences``, ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``,
+        One row, labelled ``label``, with ``divergences``, ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``,
         ``max_treedepth_hits``, ``sampling_time`` (s), ``ok`` and ``verdict``.
 
     Raises
@@ -222,11 +226,14 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> pd.D
             "sampling_time": [round(float(idata.attrs.get("sampling_time", np.nan)), 2)],
             "ok": [divergences == 0 and max_rhat <= MAX_RHAT and min_bulk >= MIN_ESS],
             "verdict": [verdict],
-        }
+        },
+        index=pd.Index([label], name="model"),
     )
 
 
-def check_convergence(idata: xr.DataTree, var_names: Sequence[str] | None = None) -> pd.DataFrame:
+def check_convergence(
+    idata: xr.DataTree, var_names: Sequence[str] | None = None, *, label: str = "fit"
+) -> pd.DataFrame:
     """Diagnose a fit and raise if it breaks the book's limits, so a regression fails the build.
 
     The limits: 0 divergences, r_hat <= ``MAX_RHAT`` (1.01) and bulk ESS >= ``MIN_ESS``
@@ -238,6 +245,8 @@ def check_convergence(idata: xr.DataTree, var_names: Sequence[str] | None = None
         A fit from :func:`sample`.
     var_names : sequence of str, optional
         The quantities the chapter reports.
+    label : str
+        Name of the fit, the row label of the table.
 
     Returns
     -------
@@ -257,9 +266,9 @@ def check_convergence(idata: xr.DataTree, var_names: Sequence[str] | None = None
     >>> bool(check_convergence(idata, ["alpha", "sigma"])["ok"].iloc[0])
     True
     """
-    table = diagnose(idata, var_names)
+    table = diagnose(idata, var_names, label=label)
     if not bool(table["ok"].iloc[0]):
-        raise AssertionError(f"The fit breaks the book's convergence limits: {table['verdict'].iloc[0]}.")
+        raise AssertionError(f"The fit {label!r} breaks the book's convergence limits: {table['verdict'].iloc[0]}.")
     return table
 
 
@@ -347,3 +356,59 @@ def posterior_draws(idata: xr.DataTree, var_name: str) -> np.ndarray:
     _check_var_names(idata, [var_name])
     draws = idata.posterior[var_name]
     return draws.stack(sample=("chain", "draw")).transpose("sample", ...).values
+
+
+def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, prob: float = 0.9) -> pd.DataFrame:
+    """A readable posterior table: mean, sd, central interval, bulk ESS and r_hat per quantity.
+
+    Numbers are rounded for reading: each row's mean, sd and interval to two significant
+    digits of its posterior sd (a quantity known to within 0.5 is not shown to 12 digits),
+    ESS to whole draws and r_hat to three decimals.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit from :func:`sample`.
+    var_names : sequence of str, optional
+        Variables to summarise (default: all).
+    prob : float
+        Probability of the equal-tailed interval (``lower``, ``upper``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by quantity (e.g. ``beta[ses]``): ``mean``, ``sd``, ``lower``, ``upper``,
+        ``ess_bulk``, ``r_hat``.
+
+    Raises
+    ------
+    TypeError
+        If ``idata`` is not a fit.
+    KeyError
+        If a variable is not in the posterior.
+    ValueError
+        If ``prob`` is not in (0, 1).
+
+    Examples
+    --------
+    >>> from hlmkit import complete_pooling_model, posterior_summary, sample, simulate_literacy
+    >>> model = complete_pooling_model(simulate_literacy(seed=1).students, "literacy")
+    >>> idata = sample(model, seed=1, draws=200, tune=200, chains=2, sampler="pymc", progressbar=False)
+    >>> posterior_summary(idata, ["alpha", "sigma"]).columns.tolist()
+    ['mean', 'sd', 'lower', 'upper', 'ess_bulk', 'r_hat']
+    """
+    idata = _check_tree(idata)
+    names = _check_var_names(idata, var_names)
+    if not 0 < prob < 1:
+        raise ValueError(f"`prob` must lie strictly between 0 and 1, got {prob}.")
+    raw = pd.DataFrame(az.summary(idata, var_names=names, ci_prob=prob, ci_kind="eti", round_to="none"))
+    lower = next(c for c in raw.columns if c.endswith("_lb"))
+    upper = next(c for c in raw.columns if c.endswith("_ub"))
+    table = raw[["mean", "sd", lower, upper, "ess_bulk", "r_hat"]].astype(float)
+    table.columns = ["mean", "sd", "lower", "upper", "ess_bulk", "r_hat"]
+    decimals = np.clip(1 - np.floor(np.log10(np.maximum(table["sd"].to_numpy(), 1e-12))), 0, 6).astype(int)
+    for column in ("mean", "sd", "lower", "upper"):
+        table[column] = [round(v, d) for v, d in zip(table[column], decimals, strict=True)]
+    table["ess_bulk"] = table["ess_bulk"].round().astype(int)
+    table["r_hat"] = table["r_hat"].round(3)
+    return table

@@ -178,3 +178,65 @@ def plot_caterpillar(estimates: pd.DataFrame, *, truth: pd.Series | None = None,
     ax.set_xlabel("groups, ordered by estimate" if sort else "groups")
     ax.legend(loc="upper left")
     return ax
+
+
+def plot_group_residuals(residuals: pd.Series, groups: pd.Series, *, ax: Axes | None = None,
+                         label: str = "school") -> Axes:
+    """Mean residual of each group with a ±2 standard-error bar, groups sorted by it.
+
+    If a model's residuals were independent of the group, about 95% of the bars would
+    cross zero. Bars that miss zero (in colour) are structure the model ignores.
+
+    Parameters
+    ----------
+    residuals : pandas.Series
+        One residual per observation (outcome minus the model's prediction).
+    groups : pandas.Series
+        The group label of each observation, aligned with ``residuals``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    label : str
+        What a group is called, for the axis label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a Series.
+    ValueError
+        If the two Series differ in length or hold missing values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hlmkit import plot_group_residuals
+    >>> ax = plot_group_residuals(pd.Series([1.0, -1.0, 3.0, 5.0]), pd.Series(["a", "a", "b", "b"]))
+    >>> ax.get_ylabel()
+    'mean residual of the school'
+    """
+    _check_series(residuals, "residuals")
+    _check_series(groups, "groups")
+    if len(residuals) != len(groups):
+        raise ValueError(f"`residuals` ({len(residuals)}) and `groups` ({len(groups)}) must have the same length.")
+    if residuals.isna().any() or groups.isna().any():
+        raise ValueError("`residuals` and `groups` must not hold missing values.")
+    frame = pd.DataFrame({"r": residuals.to_numpy(dtype=float), "g": groups.to_numpy()})
+    stats = frame.groupby("g")["r"].agg(["mean", "size"]).sort_values("mean")
+    within = frame["r"] - frame.groupby("g")["r"].transform("mean")
+    dof = max(len(frame) - len(stats), 1)
+    se = np.sqrt((within**2).sum() / dof) / np.sqrt(stats["size"].to_numpy())
+    position = np.arange(len(stats))
+    misses = (np.abs(stats["mean"].to_numpy()) > 2 * se)
+    ax = _axes(ax)
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    for mask, color, name in ((~misses, "0.6", "bar crosses 0"), (misses, PALETTE["vermillion"], "bar misses 0")):
+        ax.errorbar(position[mask], stats["mean"].to_numpy()[mask], yerr=2 * se[mask], fmt="o", markersize=3,
+                    color=color, elinewidth=0.8, label=f"{name} ({int(mask.sum())})")
+    ax.set_xticks([])
+    ax.set_xlabel(f"{label}s, ordered by mean residual")
+    ax.set_ylabel(f"mean residual of the {label}")
+    ax.legend(loc="upper left")
+    return ax

@@ -7,6 +7,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from hlmkit._validate import check_columns, check_frame, check_no_missing, check_numeric
+from hlmkit.coding import encode_groups
 
 
 def group_summary(data: pd.DataFrame, outcome: str, group: str) -> pd.DataFrame:
@@ -190,3 +191,82 @@ def icc(tau: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     if (total == 0).any():
         raise ValueError("`tau` and `sigma` cannot both be zero: there is no variance to share out.")
     return tau**2 / total
+
+
+def least_squares_intercepts(
+    data: pd.DataFrame, outcome: str, predictors: list[str] | tuple[str, ...] = (), group: str | None = None
+) -> dict[str, object]:
+    """Ordinary least squares with common slopes: one intercept, or one intercept per group.
+
+    With ``group=None`` this is the complete-pooling regression; with a group it is the
+    no-pooling (fixed-effects, "dummy variable") regression, whose intercepts equal each
+    group's mean of ``outcome - predictors @ slopes``. The Bayesian versions with wide priors
+    (:func:`hlmkit.complete_pooling_model`, :func:`hlmkit.no_pooling_model`) agree with these
+    to within Monte Carlo error; least squares is what the classical answer computes.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    outcome : str
+        Numeric outcome column.
+    predictors : sequence of str
+        Numeric predictor columns with common slopes.
+    group : str, optional
+        Grouping column for one intercept per group.
+
+    Returns
+    -------
+    dict
+        ``intercepts`` (pandas.Series indexed by group label, or one value named
+        ``"all"``), ``slopes`` (pandas.Series indexed by predictor), ``sigma`` (residual
+        standard deviation, float) and ``standard_errors`` of the intercepts (pandas.Series).
+
+    Raises
+    ------
+    KeyError, TypeError, ValueError
+        For a missing column, a non-numeric column, missing values, or a design whose
+        columns are collinear (e.g. a predictor constant within every group).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hlmkit import least_squares_intercepts
+    >>> df = pd.DataFrame({"school": ["a", "a", "b", "b"], "y": [1.0, 3.0, 10.0, 12.0]})
+    >>> fit = least_squares_intercepts(df, "y", group="school")
+    >>> fit["intercepts"].round(6).tolist()
+    [2.0, 11.0]
+    """
+    check_frame(data)
+    predictors = [predictors] if isinstance(predictors, str) else list(predictors)
+    check_columns(data, [outcome, *predictors] + ([group] if group is not None else []))
+    y = check_numeric(data, outcome, role="outcome")
+    x = [check_numeric(data, p, role="predictor") for p in predictors]
+    if group is None:
+        labels = pd.Index(["all"])
+        dummies = np.ones((len(data), 1))
+    else:
+        index = encode_groups(data, group)
+        labels = index.labels
+        dummies = np.zeros((len(data), index.n_groups))
+        dummies[np.arange(len(data)), index.codes] = 1.0
+    design = np.column_stack([dummies, *x]) if x else dummies
+    coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
+    if rank < design.shape[1]:
+        raise ValueError(
+            f"The predictors {predictors} are collinear with the intercepts (rank {rank} < "
+            f"{design.shape[1]} columns): a predictor is constant, or constant within every group. Drop it."
+        )
+    residual = y - design @ coef
+    dof = len(y) - design.shape[1]
+    if dof <= 0:
+        raise ValueError(f"Too few rows ({len(y)}) for {design.shape[1]} coefficients: no residual variance left.")
+    sigma = float(np.sqrt(residual @ residual / dof))
+    covariance = sigma**2 * np.linalg.inv(design.T @ design)
+    n_int = dummies.shape[1]
+    return {
+        "intercepts": pd.Series(coef[:n_int], index=labels, name="intercept"),
+        "slopes": pd.Series(coef[n_int:], index=pd.Index(predictors, name="predictor"), name="slope"),
+        "sigma": sigma,
+        "standard_errors": pd.Series(np.sqrt(np.diag(covariance))[:n_int], index=labels, name="se"),
+    }
