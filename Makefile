@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 JB     := HLMKIT_PROGRESSBAR=0 $(BIN)/jupyter-book
 
-.PHONY: help venv book test unit book-strict site-check notebooks clean clean-all
+.PHONY: help venv book test unit book-strict site-check browser notebooks clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -52,8 +52,19 @@ book-strict: venv
 	@scripts/cache-guard
 	$(JB) build . --builder html --all --warningiserror --keep-going
 
-site-check: venv
+site-check: venv browser
 	$(BIN)/python -m pytest tests/site -q
+
+# The browser tests drive the system's Chromium (Playwright downloads no browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium. Install it (Debian/Ubuntu: sudo apt-get install chromium;"; \
+	    echo "macOS: brew install --cask chromium) and run make test again."; exit 1; \
+	  fi; }
 
 notebooks: venv
 	@mkdir -p $(BUILD)/notebooks

@@ -24,6 +24,9 @@ from hlmkit.coding import GroupIndex, encode_groups
 
 PARAMETERIZATIONS = ("noncentered", "centered")
 
+#: Names of the builders' own dims and variables: a group column named like one would clash.
+RESERVED_NAMES = ("obs", "predictor", "alpha", "beta", "mu", "tau", "z", "sigma", "x", "y")
+
 
 @dataclass(frozen=True)
 class _Design:
@@ -45,6 +48,11 @@ def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *, grou
         raise TypeError(f"`outcome` must be a column name (str), got {outcome!r}.")
     if group is not None and not isinstance(group, str):
         raise TypeError(f"`group` must be a column name (str), got {group!r}.")
+    if group in RESERVED_NAMES:
+        raise ValueError(
+            f"The group column {group!r} has a name the model uses for its own dims and variables "
+            f"{RESERVED_NAMES}. Rename it first, e.g. data.rename(columns={{{group!r}: '{group}_id'}})."
+        )
     if len(set(predictors)) != len(predictors):
         raise ValueError(f"`predictors` lists a column twice: {predictors}.")
     if outcome in predictors or (group is not None and group in predictors + [outcome]):
@@ -157,7 +165,8 @@ def no_pooling_model(data: pd.DataFrame, outcome: str, group: str, predictors: S
     Raises
     ------
     KeyError, TypeError, ValueError
-        As for :func:`complete_pooling_model`, and if ``group`` has missing values.
+        As for :func:`complete_pooling_model`, and if ``group`` has missing values or is
+        named like one of the model's own dims or variables (``RESERVED_NAMES``).
 
     Examples
     --------
@@ -216,8 +225,9 @@ def partial_pooling_model(
     KeyError, TypeError
         As for :func:`complete_pooling_model`.
     ValueError
-        As for :func:`complete_pooling_model`; also if there is only one group, or the
-        parameterization is unknown.
+        As for :func:`complete_pooling_model`; also if there is only one group, the
+        parameterization is unknown, or ``group`` is named like one of the model's own dims
+        or variables (``RESERVED_NAMES``).
 
     Examples
     --------
@@ -248,3 +258,4 @@ def partial_pooling_model(
         sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
         pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
     return model
+

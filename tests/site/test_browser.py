@@ -1,0 +1,153 @@
+"""The built website in a real browser (headless Chromium), as a reader sees it.
+
+Playwright drives the system's Chromium (Debian package `chromium`); no browser is downloaded.
+A screenshot of every page is saved under `_build/screenshots/` for a person to look at.
+"""
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, toc_pages
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+PAGES = toc_pages()
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+# Console errors that come from the theme, not from the book, each with its reason.
+KNOWN_CONSOLE_ERRORS = {
+    # sphinx-thebe emits its inline script twice on every page, even with thebe off
+    # (see TOOLCHAIN.md); harmless: the launch buttons do not use thebe.
+    "Identifier 'THEBE_JS_URL' has already been declared",
+}
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(html_root):
+    handler = functools.partial(_QuietHandler, directory=str(html_root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: `sudo apt-get install chromium` (Debian/Ubuntu), then rerun.")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def _unknown(errors):
+    return [e for e in errors if not any(known in e for known in KNOWN_CONSOLE_ERRORS)]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_renders_maths_and_images(page, server, name):
+    response = page.goto(f"{server}/{name}.html", wait_until="load")
+    assert response is not None and response.status == 200, f"{name}: HTTP {response and response.status}"
+    page.wait_for_load_state("networkidle")
+    has_maths = page.locator("span.math, div.math").count() > 0
+    if has_maths:
+        page.wait_for_selector("mjx-container", state="attached", timeout=15_000)
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
+        text = page.evaluate(
+            """() => { const main = document.querySelector('main').cloneNode(true);
+                       main.querySelectorAll('pre, code, mjx-container, script').forEach(n => n.remove());
+                       return main.innerText; }"""
+        )
+        assert "$$" not in text and "\\[" not in text and "\\(" not in text, f"{name}: raw LaTeX left in the text"
+    images = page.evaluate(
+        """() => Array.from(document.querySelectorAll('main img')).map(
+               img => ({src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0,
+                        alt: (img.getAttribute('alt') || '').trim()}))"""
+    )
+    for image in images:
+        assert image["ok"], f"{name}: image {image['src']} did not load"
+        assert image["alt"], f"{name}: image {image['src']} has no alt text"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name.replace('/', '__')}.png"), full_page=True)
+    assert not _unknown(page.console_errors), f"{name}: console errors {page.console_errors}"
+
+
+def test_solution_toggle_reveals_the_solution(page, server):
+    chapter = next(p for p in PAGES if p.startswith("chapters/"))
+    page.goto(f"{server}/{chapter}.html", wait_until="networkidle")
+    solution = page.locator("div.solution").first
+    content = solution.locator("section").first
+    assert not content.is_visible(), "solutions must start collapsed"
+    solution.locator(".admonition-title").click()
+    content.wait_for(state="visible", timeout=5_000)
+    assert content.is_visible()
+
+
+def test_search_finds_a_chapter_by_a_word_in_it(page, server):
+    page.goto(f"{server}/search.html?q=shrinkage", wait_until="networkidle")
+    page.wait_for_selector("ul.search li a", timeout=15_000)
+    hits = page.locator("ul.search li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert any("partial_pooling" in hit for hit in hits), hits
+    assert not _unknown(page.console_errors), page.console_errors
+
+
+def test_no_internal_link_is_broken(html_root):
+    from urllib.parse import unquote, urlparse
+
+    from bs4 import BeautifulSoup
+
+    broken = []
+    for html in html_root.rglob("*.html"):
+        if "_static" in html.parts:
+            continue
+        doc = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        for anchor in doc.find_all("a", href=True):
+            href = anchor["href"]
+            parsed = urlparse(href)
+            if parsed.scheme or href.startswith(("mailto:", "#", "//")) or not parsed.path:
+                continue
+            target = (html.parent / unquote(parsed.path)).resolve()
+            if not target.exists():
+                broken.append(f"{html.relative_to(html_root)} -> {href}")
+    assert not broken, broken
+
+
+def test_screenshots_were_written():
+    # Runs after the page tests (same module, file order): one screenshot per page.
+    missing = [p for p in PAGES if not (SCREENSHOTS / f"{p.replace('/', '__')}.png").exists()]
+    assert not missing, missing

@@ -1,0 +1,345 @@
+"""Sampling, diagnostics and tidy estimates; and what a fit recovers of a known truth.
+
+One partial-pooling fit (``partial_fit`` in conftest.py, ~4 s) serves every test here, plus
+two tiny fits for the same-seed-same-draws promise. Badly converged fits are made from the
+clean one by breaking exactly one thing (divergences, disagreeing chains, too few draws),
+so each failure path is exercised deterministically and without sampling again.
+"""
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from hlmkit import (
+    MAX_RHAT,
+    MIN_ESS,
+    check_convergence,
+    complete_pooling_model,
+    diagnose,
+    group_estimates,
+    least_squares_intercepts,
+    partial_pooling_estimate,
+    posterior_draws,
+    posterior_summary,
+    sample,
+)
+
+REPORTED = ["mu", "tau", "sigma", "beta", "alpha"]
+DIAGNOSE_COLUMNS = [
+    "divergences",
+    "max_r_hat",
+    "min_ess_bulk",
+    "min_ess_tail",
+    "max_treedepth_hits",
+    "sampling_time",
+    "ok",
+    "verdict",
+]
+
+
+@pytest.fixture(scope="module")
+def truth(small_region):
+    """True school intercepts: expected literacy at the reference grade with SES 0."""
+    return small_region.schools.set_index("school")["true_intercept"]
+
+
+@pytest.fixture(scope="module")
+def tiny_frame():
+    return pd.DataFrame({"school": list("aabbbc"), "y": [1.0, 2.0, 3.0, 4.0, 6.0, 7.0], "x": [0.0, 1, 0, 1, 2, 0]})
+
+
+# --- the fit itself -----------------------------------------------------------------------------
+
+
+def test_fit_has_the_book_defaults_and_labelled_groups(partial_fit, small_students):
+    assert {"posterior", "sample_stats", "observed_data"} <= set(partial_fit.children)
+    assert dict(partial_fit.posterior.sizes)["chain"] == 4
+    assert dict(partial_fit.posterior.sizes)["draw"] == 1000
+    assert partial_fit.attrs["sampler"] == "nutpie"
+    assert partial_fit.attrs["sampling_time"] > 0
+    assert partial_fit.posterior["alpha"].dims == ("chain", "draw", "school")
+    assert partial_fit.posterior["school"].values.tolist() == sorted(small_students["school"].unique())
+    assert partial_fit.posterior["predictor"].values.tolist() == ["grade_c", "ses"]
+
+
+def test_the_fit_is_clean(partial_fit):
+    table = check_convergence(partial_fit, REPORTED)
+    assert table.columns.tolist() == DIAGNOSE_COLUMNS
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert bool(row["ok"])
+    assert row["divergences"] == 0
+    assert row["max_r_hat"] <= MAX_RHAT
+    assert row["min_ess_bulk"] >= MIN_ESS
+    assert row["min_ess_tail"] > 0
+    assert row["sampling_time"] > 0
+    assert row["verdict"].startswith("clean")
+
+
+def test_diagnose_labels_its_row(partial_fit):
+    assert diagnose(partial_fit, ["mu"], label="partial pooling").index.tolist() == ["partial pooling"]
+    # Diagnostics of all variables (the default) are at least as bad as those of a subset.
+    everything, subset = diagnose(partial_fit).iloc[0], diagnose(partial_fit, ["mu"]).iloc[0]
+    assert everything["max_r_hat"] >= subset["max_r_hat"]
+    assert everything["min_ess_bulk"] <= subset["min_ess_bulk"]
+
+
+def _broken(fit: xr.DataTree) -> xr.DataTree:
+    return fit.copy(deep=True)
+
+
+def test_divergences_fail_the_convergence_check(partial_fit):
+    bad = _broken(partial_fit)
+    bad["sample_stats"]["diverging"][0, :5] = True
+    assert diagnose(bad, ["mu"]).iloc[0]["divergences"] == 5
+    with pytest.raises(AssertionError, match="convergence limits: 5 divergent transition"):
+        check_convergence(bad, ["mu"])
+    # The clean fit was not touched by breaking its copy.
+    assert int(partial_fit.sample_stats["diverging"].sum()) == 0
+
+
+def test_disagreeing_chains_fail_the_convergence_check(partial_fit):
+    bad = _broken(partial_fit)
+    # Move one chain of mu by ten posterior sds: the chains no longer overlap, and even the
+    # rank-normalised r_hat (which saturates for separated chains) lands far above 1.01.
+    shift = 10 * float(partial_fit.posterior["mu"].std())
+    bad["posterior"]["mu"][0] = bad["posterior"]["mu"][0] + shift
+    assert diagnose(bad, ["mu"]).iloc[0]["max_r_hat"] > 1.2
+    with pytest.raises(AssertionError, match=r"r_hat up to .* > 1\.01"):
+        check_convergence(bad, ["mu"], label="shifted")
+
+
+def test_too_few_draws_fail_the_convergence_check(partial_fit):
+    # 4 chains x 25 draws = 100 draws. Even the best-mixing quantity here has bulk ESS ~1.5
+    # times the draws (antithetic NUTS), far below the 400 required.
+    short = partial_fit.isel(draw=slice(0, 25))
+    with pytest.raises(AssertionError, match=r"bulk ESS down to \d+ < 400"):
+        check_convergence(short, REPORTED)
+
+
+def test_tree_depth_hits_are_counted_and_reported(partial_fit):
+    bad = _broken(partial_fit)
+    bad["sample_stats"]["maxdepth_reached"][1, :3] = True
+    row = diagnose(bad, ["mu"]).iloc[0]
+    assert row["max_treedepth_hits"] == 3
+    assert "3 draw(s) hit the maximum tree depth" in row["verdict"]
+
+
+def test_diagnose_bad_input(partial_fit):
+    with pytest.raises(TypeError, match="DataTree"):
+        diagnose(partial_fit.posterior.to_dataset())
+    with pytest.raises(KeyError, match=r"\['gamma'\] not in the posterior"):
+        diagnose(partial_fit, ["mu", "gamma"])
+
+
+# --- tidy estimates -----------------------------------------------------------------------------
+
+
+def test_group_estimates_table(partial_fit, small_students):
+    sizes = small_students["school"].value_counts()
+    table = group_estimates(partial_fit, "alpha", sizes=sizes)
+    assert table.columns.tolist() == ["mean", "sd", "lower", "upper", "n"]
+    assert table.index.name == "school"
+    assert table.index.tolist() == sorted(small_students["school"].unique())
+    # n is aligned by label, not by position (value_counts is sorted by count).
+    np.testing.assert_array_equal(table["n"], sizes.reindex(table.index))
+    assert ((table["lower"] < table["mean"]) & (table["mean"] < table["upper"])).all()
+    assert (table["sd"] > 0).all()
+    # The same numbers as the raw draws give.
+    draws = posterior_draws(partial_fit, "alpha")
+    assert draws.shape == (4000, len(table))
+    np.testing.assert_allclose(table["mean"], draws.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["upper"], np.quantile(draws, 0.95, axis=0), rtol=1e-12)
+
+
+def test_narrower_probability_gives_nested_intervals(partial_fit):
+    wide = group_estimates(partial_fit, "alpha", prob=0.9)
+    narrow = group_estimates(partial_fit, "alpha", prob=0.5)
+    assert ((wide["lower"] < narrow["lower"]) & (narrow["upper"] < wide["upper"])).all()
+    pd.testing.assert_series_equal(wide["mean"], narrow["mean"])
+
+
+def test_group_estimates_of_any_one_dimensional_variable(partial_fit):
+    slopes = group_estimates(partial_fit, "beta")
+    assert slopes.index.name == "predictor"
+    assert slopes.index.tolist() == ["grade_c", "ses"]
+
+
+def test_group_estimates_bad_input(partial_fit):
+    with pytest.raises(KeyError, match=r"\['gamma'\] not in the posterior"):
+        group_estimates(partial_fit, "gamma")
+    with pytest.raises(ValueError, match="'mu' has dims \\[\\]; group_estimates needs exactly one group dimension"):
+        group_estimates(partial_fit, "mu")
+    with pytest.raises(ValueError, match="`prob` must lie strictly between 0 and 1"):
+        group_estimates(partial_fit, "alpha", prob=1.0)
+    with pytest.raises(KeyError, match="`sizes` has no entry for group"):
+        group_estimates(partial_fit, "alpha", sizes=pd.Series({"School 01": 12}))
+    with pytest.raises(TypeError, match="DataTree"):
+        group_estimates({"posterior": None}, "alpha")
+
+
+def test_posterior_draws_shapes(partial_fit):
+    assert posterior_draws(partial_fit, "mu").shape == (4000,)
+    assert posterior_draws(partial_fit, "beta").shape == (4000, 2)
+    with pytest.raises(KeyError, match="not in the posterior"):
+        posterior_draws(partial_fit, "gamma")
+
+
+def test_posterior_summary_columns_and_rounding(partial_fit):
+    table = posterior_summary(partial_fit, ["mu", "beta", "sigma"])
+    assert table.columns.tolist() == ["mean", "sd", "lower", "upper", "ess_bulk", "r_hat"]
+    assert table.index.tolist() == ["mu", "beta[grade_c]", "beta[ses]", "sigma"]
+    assert pd.api.types.is_integer_dtype(table["ess_bulk"])
+    raw = {
+        "mu": posterior_draws(partial_fit, "mu"),
+        "beta[grade_c]": posterior_draws(partial_fit, "beta")[:, 0],
+        "beta[ses]": posterior_draws(partial_fit, "beta")[:, 1],
+        "sigma": posterior_draws(partial_fit, "sigma"),
+    }
+    for name, draws in raw.items():
+        row = table.loc[name]
+        sd = draws.std(ddof=1)
+        # The sd is shown to two significant digits ...
+        digits = 1 - int(np.floor(np.log10(row["sd"])))
+        assert row["sd"] == round(row["sd"], digits)
+        assert row["sd"] == pytest.approx(sd, rel=0.05)
+        # ... so mean and interval are rounded to a tenth of the sd's leading digit or finer:
+        # off the unrounded values by at most sd / 20 (plus the quantile rule's tiny spread).
+        assert abs(row["mean"] - draws.mean()) <= sd / 20 + 1e-9
+        assert abs(row["lower"] - np.quantile(draws, 0.05)) <= sd / 20 + sd / 100
+        assert abs(row["upper"] - np.quantile(draws, 0.95)) <= sd / 20 + sd / 100
+        assert row["r_hat"] == round(row["r_hat"], 3)
+
+
+def test_posterior_summary_bad_input(partial_fit):
+    with pytest.raises(KeyError, match="not in the posterior"):
+        posterior_summary(partial_fit, ["gamma"])
+    with pytest.raises(ValueError, match="`prob` must lie strictly between 0 and 1"):
+        posterior_summary(partial_fit, ["mu"], prob=0.0)
+
+
+# --- sample -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"seed": 1.5}, TypeError, "`seed` must be a non-negative integer"),
+        ({"seed": True}, TypeError, "`seed` must be a non-negative integer"),
+        ({"seed": -1}, ValueError, "`seed` must be a non-negative integer"),
+        ({"seed": 1, "sampler": "stan"}, ValueError, "`sampler` must be one of"),
+        ({"seed": 1, "target_accept": 1.0}, ValueError, "`target_accept` must lie strictly between 0 and 1"),
+        ({"seed": 1, "target_accept": 0.0}, ValueError, "`target_accept` must lie strictly between 0 and 1"),
+        ({"seed": 1, "target_accept": 1.2}, ValueError, "`target_accept` must lie strictly between 0 and 1"),
+        ({"seed": 1, "draws": 0}, ValueError, "`draws` must be at least 1"),
+        ({"seed": 1, "chains": 2.0}, TypeError, "`chains` must be an integer"),
+    ],
+)
+def test_sample_bad_arguments(tiny_frame, kwargs, error, match):
+    model = complete_pooling_model(tiny_frame, "y", ["x"])
+    with pytest.raises(error, match=match):
+        sample(model, progressbar=False, **kwargs)
+
+
+def test_sample_needs_a_model(tiny_frame):
+    with pytest.raises(TypeError, match="`model` must be a pymc.Model"):
+        sample(tiny_frame, seed=1)
+
+
+def test_same_seed_same_draws(tiny_frame):
+    # Two short fits of a tiny model (~3 s each, mostly nutpie's compilation).
+    model = complete_pooling_model(tiny_frame, "y", ["x"])
+    first, second = (sample(model, seed=5, draws=50, tune=50, chains=2, progressbar=False) for _ in range(2))
+    for name in ("alpha", "beta", "sigma"):
+        np.testing.assert_array_equal(first.posterior[name].values, second.posterior[name].values)
+
+
+# --- recovery of a known truth ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prob", [0.5, 0.9])
+def test_intervals_cover_the_true_intercepts_at_about_the_nominal_rate(partial_fit, truth, prob):
+    table = group_estimates(partial_fit, "alpha", prob=prob)
+    true = truth.reindex(table.index)
+    covered = int(((table["lower"] <= true) & (true <= table["upper"])).sum())
+    n_schools = len(table)
+    expected = prob * n_schools
+    binomial_sd = np.sqrt(n_schools * prob * (1 - prob))  # 3.2 and 1.9 schools for 42 schools
+    # Averaged over schools, a posterior interval of the right model covers at its nominal
+    # rate. Misses are not independent, though: an estimate of tau that is too small narrows
+    # every interval at once, so the count varies more than a binomial (with ~100 schools and
+    # 10 seeds, single fits ranged from 2.2 binomial sds below to 1.4 above). We allow 4
+    # binomial sds. That still catches intervals of the wrong width (90% intervals would cover
+    # ~38 of 42, outside 21 +- 13; 50% intervals ~21, outside 37.8 - 7.8) and intercepts
+    # attached to the wrong school (coverage would collapse to chance).
+    assert abs(covered - expected) <= 4 * binomial_sd, f"{covered} of {n_schools} covered at {prob:.0%}"
+
+
+def test_common_parameters_are_recovered(partial_fit, small_region):
+    # Each true value within 3.3 posterior sds of the posterior mean (a 99.9% normal interval;
+    # with five checks, a calibrated posterior fails one ~0.5% of the time).
+    params = small_region.params
+    truth = {
+        "mu": params["mu"],
+        "sigma": params["sigma"],
+        "tau": params["tau_school"],
+        "beta[grade_c]": params["beta_grade"],
+        "beta[ses]": params["beta_ses"],
+    }
+    draws = {
+        "mu": posterior_draws(partial_fit, "mu"),
+        "sigma": posterior_draws(partial_fit, "sigma"),
+        "tau": posterior_draws(partial_fit, "tau"),
+        "beta[grade_c]": posterior_draws(partial_fit, "beta")[:, 0],
+        "beta[ses]": posterior_draws(partial_fit, "beta")[:, 1],
+    }
+    for name, value in truth.items():
+        z = (draws[name].mean() - value) / draws[name].std()
+        assert abs(z) < 3.3, f"{name}: posterior mean {draws[name].mean():.2f}, truth {value}"
+
+
+def test_partial_pooling_beats_no_pooling_and_complete_pooling(partial_fit, small_students, truth):
+    # Why this region (conftest.py): small schools, where pooling's gain is large for every
+    # seed tried, so the comparison tests the model, not the luck of one draw.
+    partial = group_estimates(partial_fit, "alpha")["mean"]
+    predictors = ["grade_c", "ses"]
+    no_pooling = least_squares_intercepts(small_students, "literacy", predictors, group="school")["intercepts"]
+    pooled = least_squares_intercepts(small_students, "literacy", predictors)["intercepts"]["all"]
+    true = truth.reindex(partial.index)
+
+    def rmse(estimate):
+        return float(np.sqrt(np.mean((np.asarray(estimate, dtype=float) - true.to_numpy()) ** 2)))
+
+    assert rmse(partial) < rmse(no_pooling.reindex(partial.index))
+    assert rmse(partial) < rmse(np.full(len(true), pooled))
+
+
+def test_posterior_mean_equals_the_averaged_closed_form(partial_fit, small_students):
+    # Given (mu, tau, sigma, beta), alpha_j is normal with mean
+    #   w_j (ybar_j - xbar_j @ beta) + (1 - w_j) mu,  w_j = n_j / (n_j + sigma^2 / tau^2),
+    # exactly. Averaging it over the posterior draws (Rao-Blackwell) estimates E[alpha_j | y]
+    # like the plain mean of alpha's draws does, with less variance and positively correlated
+    # with it, so the two differ by at most about one MCSE of alpha's mean. Demanding < 4 MCSE
+    # for each of 42 schools fails by chance with probability ~42 * 6e-5 ~ 0.3%: allow none.
+    predictors = ["grade_c", "ses"]
+    by_school = small_students.groupby("school", sort=True)
+    ybar = by_school["literacy"].mean().to_numpy()
+    xbar = by_school[predictors].mean().to_numpy()
+    n = by_school.size().to_numpy()
+    beta = posterior_draws(partial_fit, "beta")  # (draws, predictor)
+    mu, sigma, tau = (posterior_draws(partial_fit, name)[:, None] for name in ("mu", "sigma", "tau"))
+    conditional = partial_pooling_estimate(ybar[None, :] - beta @ xbar.T, n, mu, sigma, tau)  # (draws, school)
+    closed_form = conditional.mean(axis=0)
+
+    table = group_estimates(partial_fit, "alpha")
+    assert table.index.tolist() == by_school.size().index.tolist()
+    mcse = az.mcse(partial_fit, var_names=["alpha"])["alpha"].to_series().reindex(table.index).to_numpy()
+    gap = np.abs(table["mean"].to_numpy() - closed_form) / mcse
+    assert (gap < 4).all(), f"worst school {table.index[gap.argmax()]}: {gap.max():.1f} MCSE"
+
+    # The check has teeth: without shrinkage (w = 1), the estimates miss alpha's posterior
+    # mean by far more than 4 MCSE for most schools.
+    unshrunk = (ybar[None, :] - beta @ xbar.T).mean(axis=0)
+    assert np.mean(np.abs(table["mean"].to_numpy() - unshrunk) / mcse > 4) > 0.5

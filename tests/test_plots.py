@@ -1,0 +1,190 @@
+"""Plots: each draws on the axes it is given, returns them, shows what it documents, checks input.
+
+conftest.py selects the Agg backend; every figure a test opens is closed after it.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+
+from hlmkit import (
+    group_summary,
+    plot_caterpillar,
+    plot_group_means,
+    plot_group_residuals,
+    plot_shrinkage,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def ax():
+    _, axes = plt.subplots()
+    return axes
+
+
+def _offsets(collection) -> np.ndarray:
+    return np.asarray(collection.get_offsets(), dtype=float)
+
+
+# --- plot_group_means ---------------------------------------------------------------------------
+
+
+def test_group_means_one_point_per_group_on_a_log_axis(ax):
+    df = pd.DataFrame({"school": list("aabbbc"), "literacy": [1.0, 3.0, 5.0, 6.0, 7.0, 9.0]})
+    summary = group_summary(df, "literacy", "school")
+    assert plot_group_means(summary, ax=ax) is ax
+    (points,) = ax.collections
+    np.testing.assert_array_equal(_offsets(points), [[2, 2.0], [3, 6.0], [1, 9.0]])
+    assert ax.get_xscale() == "log"
+    assert ax.get_legend() is None  # nothing to label without a reference line
+
+
+def test_group_means_reference_line(ax):
+    summary = pd.DataFrame({"n": [5, 50], "mean": [480.0, 510.0]})
+    plot_group_means(summary, grand_mean=500.0, ax=ax)
+    assert [line.get_ydata()[0] for line in ax.lines] == [500.0]
+    assert ax.get_legend() is not None
+
+
+def test_group_means_new_figure_when_no_axes_given():
+    figures = len(plt.get_fignums())
+    result = plot_group_means(pd.DataFrame({"n": [5, 50], "mean": [480.0, 510.0]}))
+    assert isinstance(result, Axes)
+    assert len(plt.get_fignums()) == figures + 1
+
+
+def test_group_means_needs_its_columns(ax):
+    with pytest.raises(KeyError, match="needs columns 'n' and 'mean'"):
+        plot_group_means(pd.DataFrame({"size": [5], "mean": [1.0]}), ax=ax)
+
+
+# --- plot_shrinkage -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shrinkage_inputs():
+    no_pooling = pd.Series({"a": 560.0, "b": 480.0, "c": 505.0})
+    partial = pd.Series({"c": 503.0, "a": 530.0, "b": 485.0})  # another order: matched by label
+    sizes = pd.Series({"b": 300, "c": 40, "a": 8, "unused": 99})
+    return no_pooling, partial, sizes
+
+
+def test_shrinkage_points_arrows_and_log_axis(ax, shrinkage_inputs):
+    no_pooling, partial, sizes = shrinkage_inputs
+    assert plot_shrinkage(no_pooling, partial, sizes, grand_mean=500.0, ax=ax) is ax
+    before, after = ax.collections
+    # Each group at its own size, before at its no-pooling and after at its partial-pooling estimate.
+    np.testing.assert_array_equal(_offsets(before), [[8, 560.0], [300, 480.0], [40, 505.0]])
+    np.testing.assert_array_equal(_offsets(after), [[8, 530.0], [300, 485.0], [40, 503.0]])
+    assert len(ax.texts) == 3  # one arrow per group
+    assert ax.get_xscale() == "log"
+    assert [line.get_ydata()[0] for line in ax.lines] == [500.0]
+
+
+def test_shrinkage_needs_the_same_groups(ax, shrinkage_inputs):
+    no_pooling, partial, sizes = shrinkage_inputs
+    with pytest.raises(ValueError, match="must be indexed by the same groups"):
+        plot_shrinkage(no_pooling, partial.drop("c"), sizes, grand_mean=500.0, ax=ax)
+    with pytest.raises(ValueError, match="must be indexed by the same groups"):
+        plot_shrinkage(no_pooling, partial, sizes.drop("a"), grand_mean=500.0, ax=ax)
+
+
+def test_shrinkage_needs_series(ax, shrinkage_inputs):
+    no_pooling, partial, sizes = shrinkage_inputs
+    with pytest.raises(TypeError, match="`partial_pooling` must be a pandas Series"):
+        plot_shrinkage(no_pooling, partial.to_numpy(), sizes, grand_mean=500.0, ax=ax)
+    with pytest.raises(TypeError, match="`sizes` must be a pandas Series"):
+        plot_shrinkage(no_pooling, partial, sizes.to_dict(), grand_mean=500.0, ax=ax)
+
+
+# --- plot_caterpillar ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def estimates():
+    return pd.DataFrame(
+        {"mean": [3.0, 1.0, 2.0], "lower": [2.0, 0.0, 1.5], "upper": [4.0, 2.0, 2.5]}, index=["a", "b", "c"]
+    )
+
+
+def test_caterpillar_sorted_points_and_truth(ax, estimates):
+    truth = pd.Series({"c": 2.2, "a": 2.9, "b": 0.5})
+    assert plot_caterpillar(estimates, truth=truth, ax=ax) is ax
+    points, crosses = ax.collections[-2:]
+    # Sorted by estimate: b, c, a at positions 0, 1, 2; each truth sits over its own group.
+    np.testing.assert_array_equal(_offsets(points), [[0, 1.0], [1, 2.0], [2, 3.0]])
+    np.testing.assert_array_equal(_offsets(crosses), [[0, 0.5], [1, 2.2], [2, 2.9]])
+    assert ax.get_xlabel() == "groups, ordered by estimate"
+
+
+def test_caterpillar_intervals(ax, estimates):
+    plot_caterpillar(estimates, ax=ax, sort=False)
+    (intervals, points) = ax.collections
+    segments = [np.asarray(segment)[:, 1].tolist() for segment in intervals.get_segments()]
+    assert segments == [[2.0, 4.0], [0.0, 2.0], [1.5, 2.5]]  # given order kept
+    assert len(_offsets(points)) == 3
+    assert ax.get_xlabel() == "groups"
+
+
+def test_caterpillar_bad_input(ax, estimates):
+    with pytest.raises(KeyError, match="needs columns 'mean', 'lower', 'upper'"):
+        plot_caterpillar(estimates.drop(columns="upper"), ax=ax)
+    with pytest.raises(TypeError, match="`truth` must be a pandas Series"):
+        plot_caterpillar(estimates, truth=[1.0, 2.0, 3.0], ax=ax)
+
+
+# --- plot_group_residuals -----------------------------------------------------------------------
+
+
+def test_group_residuals_by_hand(ax):
+    # Group means 0 (a) and 4 (b); pooled within sd sqrt((1 + 1 + 1 + 1) / (4 - 2)) = sqrt(2);
+    # se = sqrt(2) / sqrt(2) = 1, so bars are mean +- 2: a's [-2, 2] crosses 0, b's [2, 6] misses.
+    residuals = pd.Series([1.0, 3.0, -1.0, 5.0])
+    groups = pd.Series(["a", "b", "a", "b"])
+    assert plot_group_residuals(residuals, groups, ax=ax) is ax
+    crosses, misses = ax.containers
+    np.testing.assert_array_equal(crosses.lines[0].get_ydata(), [0.0])
+    np.testing.assert_array_equal(misses.lines[0].get_ydata(), [4.0])
+    np.testing.assert_allclose(np.asarray(crosses.lines[2][0].get_segments()[0])[:, 1], [-2.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(misses.lines[2][0].get_segments()[0])[:, 1], [2.0, 6.0], rtol=1e-12)
+    assert ax.get_legend_handles_labels()[1] == ["bar crosses 0 (1)", "bar misses 0 (1)"]
+
+
+def test_group_residuals_one_point_per_group_sorted(ax):
+    rng = np.random.default_rng(2)
+    groups = pd.Series(rng.choice([f"s{k}" for k in range(12)], size=300))
+    residuals = pd.Series(rng.normal(size=300))
+    plot_group_residuals(residuals, groups, ax=ax)
+    x = np.concatenate([c.lines[0].get_xdata() for c in ax.containers])
+    y = np.concatenate([c.lines[0].get_ydata() for c in ax.containers])
+    assert sorted(x.tolist()) == list(range(12))
+    assert (np.diff(y[np.argsort(x)]) >= 0).all()  # ordered by mean residual
+
+
+@pytest.mark.parametrize(
+    ("residuals", "groups", "error", "match"),
+    [
+        (np.array([1.0, 2.0]), pd.Series(["a", "b"]), TypeError, "`residuals` must be a pandas Series"),
+        (pd.Series([1.0, 2.0]), ["a", "b"], TypeError, "`groups` must be a pandas Series"),
+        (pd.Series([1.0, 2.0, 3.0]), pd.Series(["a", "b"]), ValueError, r"\(3\) and `groups` \(2\)"),
+        (pd.Series([1.0, np.nan]), pd.Series(["a", "b"]), ValueError, "must not hold missing values"),
+        (pd.Series([1.0, 2.0]), pd.Series(["a", None]), ValueError, "must not hold missing values"),
+    ],
+)
+def test_group_residuals_bad_input(ax, residuals, groups, error, match):
+    with pytest.raises(error, match=match):
+        plot_group_residuals(residuals, groups, ax=ax)
+
+
+def test_group_residuals_when_every_bar_crosses_zero(ax):
+    residuals = pd.Series([1.0, -1.0, 2.0, -2.0])
+    plot_group_residuals(residuals, pd.Series(["a", "a", "b", "b"]), ax=ax)
+    assert ax.get_legend_handles_labels()[1] == ["bar crosses 0 (2)", "bar misses 0 (0)"]
