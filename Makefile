@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 JB     := HLMKIT_PROGRESSBAR=0 $(BIN)/jupyter-book
 
-.PHONY: help venv book test unit book-strict site-check browser notebooks clean clean-all
+.PHONY: help venv book test unit book-strict site-check browser publish-notebooks notebooks clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -32,6 +32,7 @@ venv: $(STAMP)
 book: venv
 	@scripts/cache-guard
 	$(JB) build . --builder html
+	@$(MAKE) --no-print-directory publish-notebooks
 	@echo
 	@echo "The book is built. Open it in a browser:"
 	@echo "  file://$(CURDIR)/$(BUILD)/html/index.html"
@@ -51,6 +52,12 @@ unit: venv
 book-strict: venv
 	@scripts/cache-guard
 	$(JB) build . --builder html --all --warningiserror --keep-going
+	@$(MAKE) --no-print-directory publish-notebooks
+
+# Every chapter as a notebook with its outputs, next to the pages: _build/html/notebooks/*.ipynb
+publish-notebooks:
+	@mkdir -p $(BUILD)/html/notebooks
+	@cp $(BUILD)/jupyter_execute/chapters/*.ipynb $(BUILD)/html/notebooks/
 
 site-check: venv browser
 	$(BIN)/python -m pytest tests/site -q

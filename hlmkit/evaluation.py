@@ -97,6 +97,8 @@ def scoreboard(
     """
     if not estimates:
         raise ValueError("`estimates` is empty: pass at least one strategy, e.g. {'no pooling': series}.")
+    if "schools" in estimates:
+        raise ValueError("A strategy may not be called 'schools': that row of the scoreboard counts the groups.")
     groups = truth.index
     if truth.isna().any() or not np.isfinite(truth.to_numpy(dtype=float)).all():
         raise ValueError("`truth` has missing or infinite values.")

@@ -143,6 +143,8 @@ def _check_var_names(idata: xr.DataTree, var_names: Sequence[str] | None) -> lis
         return available
     if isinstance(var_names, str):
         var_names = [var_names]
+    if len(var_names) == 0:
+        raise ValueError(f"`var_names` is empty: name the quantities to check, e.g. {available[:3]}.")
     missing = [v for v in var_names if v not in available]
     if missing:
         raise KeyError(f"Variable(s) {missing} not in the posterior. Available: {available}.")
@@ -215,7 +217,13 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, labe
         problems.append(f"bulk ESS down to {min_bulk:.0f} < {MIN_ESS}: too few effective draws; draw more")
     if depth_hits:
         problems.append(f"{depth_hits} draw(s) hit the maximum tree depth: the sampler is working hard")
-    verdict = "clean: 0 divergences, r_hat and ESS within the book's limits" if not problems else "; ".join(problems)
+    hard = [p for p in problems if "tree depth" not in p]
+    if not problems:
+        verdict = "clean: 0 divergences, r_hat and ESS within the book's limits"
+    elif not hard:
+        verdict = "clean, but slow: " + problems[0] + " (raise max_treedepth or reparameterise)"
+    else:
+        verdict = "; ".join(problems)
     return pd.DataFrame(
         {
             "divergences": [divergences],

@@ -164,6 +164,8 @@ def plot_caterpillar(estimates: pd.DataFrame, *, truth: pd.Series | None = None,
     """
     if not {"mean", "lower", "upper"} <= set(estimates.columns):
         raise KeyError("`estimates` needs columns 'mean', 'lower', 'upper' (use hlmkit.group_estimates).")
+    if truth is not None:
+        _check_series(truth, "truth")
     table = estimates.sort_values("mean") if sort else estimates
     color = color or PALETTE["blue"]
     position = np.arange(len(table))
@@ -171,7 +173,6 @@ def plot_caterpillar(estimates: pd.DataFrame, *, truth: pd.Series | None = None,
     ax.vlines(position, table["lower"], table["upper"], color=color, alpha=0.5, linewidth=1.2)
     ax.scatter(position, table["mean"], color=color, s=10, zorder=3, label=label)
     if truth is not None:
-        _check_series(truth, "truth")
         ax.scatter(position, truth.reindex(table.index), marker="x", color=PALETTE["black"], s=14, zorder=4,
                    linewidth=0.9, label="truth")
     ax.set_xticks([])
@@ -226,7 +227,9 @@ def plot_group_residuals(residuals: pd.Series, groups: pd.Series, *, ax: Axes | 
     frame = pd.DataFrame({"r": residuals.to_numpy(dtype=float), "g": groups.to_numpy()})
     stats = frame.groupby("g")["r"].agg(["mean", "size"]).sort_values("mean")
     within = frame["r"] - frame.groupby("g")["r"].transform("mean")
-    dof = max(len(frame) - len(stats), 1)
+    if len(frame) == len(stats):
+        raise ValueError("Every group has a single observation: there is no within-group spread to size the bars.")
+    dof = len(frame) - len(stats)
     se = np.sqrt((within**2).sum() / dof) / np.sqrt(stats["size"].to_numpy())
     position = np.arange(len(stats))
     misses = (np.abs(stats["mean"].to_numpy()) > 2 * se)

@@ -106,7 +106,8 @@ def shrinkage_weight(n: ArrayLike, sigma: ArrayLike, tau: ArrayLike) -> np.ndarr
         ratio = np.where(tau == 0, np.inf, (sigma / np.where(tau == 0, 1.0, tau)) ** 2)
         weight = np.where(np.isinf(ratio), 0.0, n / (n + ratio))
     weight = np.where(np.isinf(tau), 1.0, weight)
-    # A group with no data gets no weight, except in the no-pooling limit where it is undefined.
+    # A group with no data gets no weight; in the no-pooling limit (tau = inf) the weight is 1 by
+    # convention, although the estimate of an empty group is then undefined.
     return np.asarray(np.where((n == 0) & ~np.isinf(tau), 0.0, weight), dtype=float)
 
 
@@ -201,8 +202,9 @@ def least_squares_intercepts(
     With ``group=None`` this is the complete-pooling regression; with a group it is the
     no-pooling (fixed-effects, "dummy variable") regression, whose intercepts equal each
     group's mean of ``outcome - predictors @ slopes``. The Bayesian versions with wide priors
-    (:func:`hlmkit.complete_pooling_model`, :func:`hlmkit.no_pooling_model`) agree with these
-    to within Monte Carlo error; least squares is what the classical answer computes.
+    (:func:`hlmkit.complete_pooling_model`, :func:`hlmkit.no_pooling_model`) agree closely with
+    these (their wide priors pull a tiny group's intercept by a percent or two of its distance
+    from the overall mean); least squares is what the classical answer computes.
 
     Parameters
     ----------
@@ -240,6 +242,10 @@ def least_squares_intercepts(
     check_frame(data)
     predictors = [predictors] if isinstance(predictors, str) else list(predictors)
     check_columns(data, [outcome, *predictors] + ([group] if group is not None else []))
+    if outcome in predictors or (group is not None and group in [outcome, *predictors]):
+        raise ValueError(
+            f"The outcome {outcome!r}, group {group!r} and predictors {predictors} must be different columns."
+        )
     y = check_numeric(data, outcome, role="outcome")
     x = [check_numeric(data, p, role="predictor") for p in predictors]
     if group is None:

@@ -103,3 +103,9 @@ def test_scoreboard_perfect_estimates_score_zero(example):
 def test_scoreboard_bad_input(example, change, match):
     with pytest.raises(ValueError, match=match):
         scoreboard(*change(*example))
+
+
+def test_scoreboard_rejects_a_strategy_named_like_the_count_row():
+    truth = pd.Series({"a": 0.0})
+    with pytest.raises(ValueError, match="may not be called 'schools'"):
+        scoreboard({"schools": truth}, truth, pd.Series({"a": 3}))

@@ -188,3 +188,8 @@ def test_group_residuals_when_every_bar_crosses_zero(ax):
     residuals = pd.Series([1.0, -1.0, 2.0, -2.0])
     plot_group_residuals(residuals, pd.Series(["a", "a", "b", "b"]), ax=ax)
     assert ax.get_legend_handles_labels()[1] == ["bar crosses 0 (2)", "bar misses 0 (0)"]
+
+
+def test_group_residuals_need_some_within_group_spread():
+    with pytest.raises(ValueError, match="single observation"):
+        plot_group_residuals(pd.Series([1.0, 2.0]), pd.Series(["a", "b"]))

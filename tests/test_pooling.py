@@ -295,3 +295,9 @@ def test_least_squares_bad_input(kwargs, error, match):
     )
     with pytest.raises(error, match=match):
         least_squares_intercepts(data, "y", **kwargs)
+
+
+def test_least_squares_rejects_the_outcome_as_a_predictor():
+    df = pd.DataFrame({"g": ["a", "a", "b", "b"], "y": [1.0, 2.0, 3.0, 5.0]})
+    with pytest.raises(ValueError, match="must be different columns"):
+        least_squares_intercepts(df, "y", ["y"])

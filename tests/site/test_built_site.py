@@ -9,6 +9,7 @@ from .conftest import ROOT, toc_pages
 
 PAGES = toc_pages()
 CHAPTERS = [page for page in PAGES if page.startswith("chapters/")]
+BACKMATTER = [page for page in PAGES if page.startswith("backmatter/")]
 
 
 def soup(html_root: Path, page: str) -> BeautifulSoup:
@@ -71,3 +72,21 @@ def test_chapter_sources_are_text_notebooks():
     for chapter in CHAPTERS:
         head = (ROOT / f"{chapter}.md").read_text().splitlines()[:12]
         assert "jupytext:" in head and any("name: python3" in line for line in head), chapter
+
+
+def test_every_chapter_is_published_as_a_notebook_with_outputs(html_root):
+    import json
+
+    intro = (html_root / "intro.html").read_text()
+    for chapter in CHAPTERS:
+        name = chapter.split("/")[-1]
+        path = html_root / "notebooks" / f"{name}.ipynb"
+        assert path.exists(), f"{path} is missing: run `make book`"
+        assert f'href="notebooks/{name}.ipynb"' in intro, f"the landing page does not offer {name}.ipynb"
+        cells = json.loads(path.read_text())["cells"]
+        assert any(cell.get("outputs") for cell in cells if cell["cell_type"] == "code"), f"{name}.ipynb has no outputs"
+
+
+@pytest.mark.parametrize("page", BACKMATTER)
+def test_back_matter_pages_exist(html_root, page):
+    assert soup(html_root, page).select("main h1")
