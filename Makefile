@@ -10,12 +10,14 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 JB     := HLMKIT_PROGRESSBAR=0 $(BIN)/jupyter-book
 
-.PHONY: help venv book test unit book-strict site-check browser publish-notebooks notebooks clean clean-all
+.PHONY: help venv book test unit book-strict site-check browser publish-notebooks notebooks student grade clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
 	@echo "make test       set up .venv and run every test (unit, strict build, site checks)"
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
+	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
+	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into $(BUILD)/grades (scores.csv, report.md)"
 	@echo "make clean      remove the built site (keeps .venv)"
 
 # The virtual environment, from the exact pins in requirements.txt (rebuilt when they change).
@@ -72,6 +74,15 @@ browser:
 	    echo "The browser tests need Chromium. Install it (Debian/Ubuntu: sudo apt-get install chromium;"; \
 	    echo "macOS: brew install --cask chromium) and run make test again."; exit 1; \
 	  fi; }
+
+# Coursework: student notebooks without solutions, and grading of submitted notebooks.
+student: venv
+	$(BIN)/python scripts/coursework.py student --out $(BUILD)/student
+
+# make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]
+grade: venv
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]"; exit 2; }
+	$(BIN)/python scripts/coursework.py grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
 
 notebooks: venv
 	@mkdir -p $(BUILD)/notebooks

@@ -71,3 +71,37 @@ __all__ = [
     "simulate_literacy",
     "size_band",
 ]
+
+from hlmkit.coursework import (  # noqa: E402
+    CheckFailed,
+    GradeResult,
+    check,
+    check_between,
+    find_leaks,
+    grade_notebook,
+    grade_submissions,
+    grade_table,
+    lint_chapter,
+    read_chapter,
+    reference_notebook,
+    student_notebook,
+    write_grade_report,
+    write_student_notebooks,
+)
+
+__all__ += [
+    "CheckFailed",
+    "GradeResult",
+    "check",
+    "check_between",
+    "find_leaks",
+    "grade_notebook",
+    "grade_submissions",
+    "grade_table",
+    "lint_chapter",
+    "read_chapter",
+    "reference_notebook",
+    "student_notebook",
+    "write_grade_report",
+    "write_student_notebooks",
+]

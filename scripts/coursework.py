@@ -1,0 +1,192 @@
+#!/usr/bin/env python
+"""Coursework from the chapters: student notebooks, grading, and checks of the exercise markup.
+
+    python scripts/coursework.py student [CHAPTER ...] [--out _build/student]
+    python scripts/coursework.py grade SUBMISSION ... [--chapter 01] [--out _build/grades]
+                                       [--timeout 60] [--jobs 2]
+    python scripts/coursework.py lint [CHAPTER ...]
+    python scripts/coursework.py selftest [CHAPTER ...]
+
+student   writes one student notebook per chapter (solutions replaced by stubs, hidden checks
+          removed, no outputs) and a README for students; refuses a notebook that would leak.
+grade     runs submitted notebooks (files or folders of .ipynb) with the hidden checks put back
+          and writes scores.csv (a row per student and exercise), totals.csv and report.md.
+lint      lists what breaks the exercise conventions of each chapter (tags, checks, labels).
+selftest  grades each chapter's reference solution (must score full marks) and its blank
+          student notebook (must score 0 with no error outside the exercises).
+
+A CHAPTER is a number ("01"), a name ("01_why_hierarchical") or a path; default: every chapter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HLMKIT_PROGRESSBAR", "0")
+
+from hlmkit import coursework  # noqa: E402
+
+STUDENT_README = """# {title}: student notebooks
+
+One notebook per chapter. Open one with Jupyter (JupyterLab, Notebook or VS Code) using a Python
+environment where the book's requirements are installed (`pip install -r requirements.txt` in a
+copy of the book's repository; it includes `hlmkit`).
+
+- Run the notebook from the top: the chapter's own cells build everything the exercises use.
+- Write your code in the cells marked `# YOUR CODE HERE`. Keep the variable names the exercise
+  asks for (they appear as `name = ...` in the cell): the checks look for them.
+- Run the "Check your answer" cell after each of your answers. A tick means the public checks
+  pass; your instructor also runs hidden checks when grading.
+- Write text answers in the cells marked `YOUR ANSWER HERE`.
+- Do not delete or reorder the answer and check cells. Hand in the `.ipynb` file.
+"""
+
+
+def _chapters(names: list[str], chapters_dir: Path) -> list[Path]:
+    if not names:
+        return sorted(chapters_dir.glob("*.md"))
+    return [coursework.resolve_chapter(name, chapters_dir) for name in names]
+
+
+def cmd_student(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    started = time.perf_counter()
+    status = 0
+    written = 0
+    for path in _chapters(args.chapters, Path(args.chapters_dir)):
+        t0 = time.perf_counter()
+        chapter = coursework.read_chapter(path)
+        for problem in chapter.problems:
+            print(f"  warning: {problem}")
+        try:
+            target = coursework.write_student_notebooks([path], out)[0]
+        except RuntimeError as error:
+            print(f"  LEAK, not written: {error}")
+            status = 1
+            continue
+        written += 1
+        graded = sum(exercise.graded for exercise in chapter.exercises.values())
+        print(
+            f"{target}  ({len(chapter.exercises)} exercises, {graded} graded automatically, "
+            f"{time.perf_counter() - t0:.2f} s)"
+        )
+    (out / "README.md").write_text(STUDENT_README.format(title="Borrowing Strength"), encoding="utf-8")
+    print(f"{written} student notebook(s) in {out}/ in {time.perf_counter() - started:.1f} s")
+    return status
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        results = coursework.grade_submissions(
+            args.submissions,
+            chapters_dir=args.chapters_dir,
+            chapter=args.chapter,
+            timeout=args.timeout,
+            jobs=args.jobs,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        print(f"grade: {error}", file=sys.stderr)
+        return 2
+    if not results:
+        print("grade: no .ipynb files found in the submissions given", file=sys.stderr)
+        return 2
+    paths = coursework.write_grade_report(results, args.out)
+    for result in results:
+        print(f"{result.student:30s} {result.chapter:28s} {result.score}/{result.max_score}  ({result.seconds:.0f} s)")
+    print(f"graded {len(results)} notebook(s) in {time.perf_counter() - started:.1f} s")
+    for name, path in paths.items():
+        print(f"{name:7s} {path}")
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    problems = 0
+    for path in _chapters(args.chapters, Path(args.chapters_dir)):
+        found = coursework.lint_chapter(path)
+        problems += len(found)
+        print(f"{path.stem}: {'ok' if not found else f'{len(found)} problem(s)'}")
+        for problem in found:
+            print(f"  {problem}")
+    return 1 if problems else 0
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    import nbformat
+
+    failures = []
+    with tempfile.TemporaryDirectory() as folder:
+        submissions = []
+        for path in _chapters(args.chapters, Path(args.chapters_dir)):
+            chapter = coursework.read_chapter(path)
+            for kind, notebook in (("reference", coursework.reference_notebook(chapter)),
+                                   ("blank", coursework.student_notebook(chapter))):
+                target = Path(folder) / f"{chapter.name}--{kind}.ipynb"
+                nbformat.write(notebook, target)
+                submissions.append(target)
+        results = coursework.grade_submissions(
+            submissions, chapters_dir=args.chapters_dir, timeout=args.timeout, jobs=args.jobs
+        )
+    for result in results:
+        kind = result.student.split("--")[-1]
+        graded = [row for row in result.rows if row["status"] != "manual"]
+        if kind == "reference":
+            bad = [f"{row['exercise']}: {row['reason']}" for row in graded if row["score"] != 1]
+        else:
+            bad = [f"{row['exercise']} scored {row['score']}" for row in graded if row["score"] != 0]
+        bad += [f"note: {note}" for note in result.notes if "changed since" not in note]
+        verdict = ("ok" if graded else "ok (no auto-graded exercises: see lint)") if not bad else "FAILED"
+        print(f"{result.chapter:28s} {kind:9s} {result.score}/{result.max_score}  {result.seconds:5.1f} s  {verdict}")
+        for line in bad:
+            print(f"    {line}")
+        if bad:
+            failures.append(result.student)
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chapters-dir", default=str(ROOT / "chapters"), help="folder of the chapters")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    student = commands.add_parser("student", help="write student notebooks")
+    student.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    student.add_argument("--out", default=str(ROOT / "_build" / "student"), help="output folder")
+    student.set_defaults(run=cmd_student)
+
+    jobs_default = max(1, min(4, os.cpu_count() or 1))
+    grade = commands.add_parser("grade", help="grade submitted notebooks")
+    grade.add_argument("submissions", nargs="+", help=".ipynb files or folders of them")
+    grade.add_argument("--chapter", help="the chapter every submission answers (default: from each notebook)")
+    grade.add_argument("--out", default=str(ROOT / "_build" / "grades"), help="output folder")
+    grade.add_argument("--timeout", type=float, default=coursework.DEFAULT_TIMEOUT, help="seconds per cell")
+    grade.add_argument("--jobs", type=int, default=jobs_default, help="notebooks graded at once")
+    grade.set_defaults(run=cmd_grade)
+
+    lint = commands.add_parser("lint", help="check the exercise markup of chapters")
+    lint.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    lint.set_defaults(run=cmd_lint)
+
+    selftest = commands.add_parser("selftest", help="grade reference and blank notebooks of chapters")
+    selftest.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    selftest.add_argument("--timeout", type=float, default=180, help="seconds per cell")
+    selftest.add_argument("--jobs", type=int, default=jobs_default, help="notebooks graded at once")
+    selftest.set_defaults(run=cmd_selftest)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ValueError as error:  # e.g. a chapter name that matches nothing
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
