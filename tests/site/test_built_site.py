@@ -32,9 +32,10 @@ def test_page_has_no_error_output(html_root, page):
     doc = soup(html_root, page)
     for css in ("output.traceback", "output.stderr", "output.error"):
         assert not doc.select(f"div.{css}"), f"{page} shows {css} output"
-    text = doc.get_text()
-    for marker in ("Traceback (most recent call last)", "Error:", "WARNING"):
-        assert marker not in text, f"{page} shows {marker!r}"
+    # Outputs of executed cells only: the API reference legitimately shows exceptions in its examples.
+    text = " ".join(output.get_text() for output in doc.select("div.cell_output"))
+    for marker in ("Traceback (most recent call last)", "Error:", "WARNING", "Warning:"):
+        assert marker not in text, f"{page} shows {marker!r} in a cell output"
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
