@@ -10,7 +10,13 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 JB     := HLMKIT_PROGRESSBAR=0 $(BIN)/jupyter-book
 
-.PHONY: help venv book test unit book-strict site-check browser publish-notebooks notebooks student grade clean clean-all
+# One BLAS thread per process: the sampler already runs one chain per core, extra BLAS threads
+# only fight over the two cores, and a fixed thread count keeps seeded runs reproducible.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
+.PHONY: help venv book test unit book-strict site-check browser publish-notebooks notebooks student grade bench clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -18,6 +24,7 @@ help:
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
 	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into $(BUILD)/grades (scores.csv, report.md)"
+	@echo "make bench      benchmark the samplers and the scaling series (minutes; writes bench/results.csv)"
 	@echo "make clean      remove the built site (keeps .venv)"
 
 # The virtual environment, from the exact pins in requirements.txt (rebuilt when they change).
@@ -83,6 +90,10 @@ student: venv
 grade: venv
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]"; exit 2; }
 	$(BIN)/python scripts/coursework.py grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
+
+# Benchmarks (not tests): samplers and the scaling series, written to bench/results.csv.
+bench: venv
+	$(BIN)/python bench/run_bench.py
 
 notebooks: venv
 	@mkdir -p $(BUILD)/notebooks

@@ -259,3 +259,558 @@ def partial_pooling_model(
         pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
     return model
 
+
+# ----------------------------------------------------------------------------------------------
+# Growing the model (chapters 5-8): group-level predictors, varying slopes, more levels.
+# ----------------------------------------------------------------------------------------------
+
+from collections.abc import Mapping  # noqa: E402
+
+import pytensor.tensor as pt  # noqa: E402
+
+from hlmkit._validate import check_positive  # noqa: E402
+from hlmkit.coding import parent_codes  # noqa: E402
+from hlmkit.prep import group_table  # noqa: E402
+
+#: Names the growth builders use for their own dims and variables, on top of ``RESERVED_NAMES``.
+GROWTH_RESERVED_NAMES = (
+    "w", "gamma", "alpha_pred", "group_predictor", "varying", "effect", "effect_bis", "level",
+    "mu_slope", "slope", "corr", "chol_cov", "x_varying", "loglik",
+)
+
+
+def _column_names(columns: str | Sequence[str], argument: str) -> list[str]:
+    if isinstance(columns, str):
+        return [columns]
+    try:
+        names = list(columns)
+    except TypeError:
+        raise TypeError(f"`{argument}` must be a column name or a list of column names, got {columns!r}.") from None
+    if len(set(names)) != len(names):
+        raise ValueError(f"`{argument}` lists a column twice: {names}.")
+    return names
+
+
+def _check_group_name(name: object, argument: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"`{argument}` must be a column name (str), got {name!r}.")
+    if name in RESERVED_NAMES or name in GROWTH_RESERVED_NAMES:
+        raise ValueError(
+            f"The group column {name!r} has a name the model uses for its own dims and variables. "
+            f"Rename it first, e.g. data.rename(columns={{{name!r}: '{name}_id'}})."
+        )
+    return name
+
+
+def _group_level_design(
+    data: pd.DataFrame, group: str, group_predictors: list[str], index: GroupIndex, taken: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row per group of the group-level predictors, and their scales across groups."""
+    overlap = [name for name in group_predictors if name in taken]
+    if overlap:
+        raise ValueError(
+            f"Column(s) {overlap} appear both in `group_predictors` and among the outcome, group or "
+            "student-level predictors: give each column one role."
+        )
+    if not group_predictors:
+        return np.zeros((index.n_groups, 0)), np.zeros(0)
+    check_columns(data, group_predictors)
+    for name in group_predictors:
+        check_numeric(data, name, role="group-level predictor")
+    table = group_table(data, group, group_predictors).loc[index.labels]
+    w = table.to_numpy(dtype=float)
+    scale = np.std(w, axis=0)
+    constant = [p for p, s in zip(group_predictors, scale, strict=True) if not s > 0]
+    if constant:
+        raise ValueError(
+            f"Group-level predictor(s) {constant} take the same value in every {group}: drop them, "
+            "they cannot be estimated."
+        )
+    return w, scale
+
+
+def _group_mean(design: _Design, w: np.ndarray, w_scale: np.ndarray, group: str, names: list[str]):
+    """Add ``mu`` (and ``gamma``, ``alpha_pred`` if there are group predictors); return the group means."""
+    mu = pm.Normal("mu", mu=design.y_mean, sigma=2.5 * design.y_scale)
+    if not names:
+        return mu
+    w_data = pm.Data("w", w, dims=(group, "group_predictor"))
+    gamma = pm.Normal("gamma", mu=0.0, sigma=2.5 * design.y_scale / w_scale, dims="group_predictor")
+    return pm.Deterministic("alpha_pred", mu + pm.math.dot(w_data, gamma), dims=group)
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Per-group sums that carry all a Gaussian likelihood needs (the outcome centred at ``shift``)."""
+
+    n_obs: int
+    shift: float
+    n: np.ndarray  # (J,) rows per group
+    y: np.ndarray  # (J,) sums of y
+    x: np.ndarray  # (J, p) sums of the common-slope predictors
+    v: np.ndarray  # (J, q) sums of the varying-slope predictors
+    vy: np.ndarray  # (J, q) sums of v * y
+    vx: np.ndarray  # (J, q, p) sums of v x^T
+    vv: np.ndarray  # (J, q, q) sums of v v^T
+    yy: float
+    xy: np.ndarray  # (p,)
+    xx: np.ndarray  # (p, p)
+
+
+def _group_sums(design: _Design, varying: np.ndarray, index: GroupIndex) -> _Sums:
+    """The sufficient statistics of the Gaussian likelihood, per group, in one pass over the rows."""
+    y = design.y - design.y_mean
+    x, v = design.x, varying
+    onehot = np.zeros((len(y), index.n_groups))
+    onehot[np.arange(len(y)), index.codes] = 1.0
+    return _Sums(
+        n_obs=len(y),
+        shift=design.y_mean,
+        n=onehot.sum(axis=0),
+        y=onehot.T @ y,
+        x=onehot.T @ x,
+        v=onehot.T @ v,
+        vy=onehot.T @ (v * y[:, None]),
+        vx=np.einsum("ij,ik,il->jkl", onehot, v, x),
+        vv=np.einsum("ij,ik,il->jkl", onehot, v, v),
+        yy=float(y @ y),
+        xy=x.T @ y,
+        xx=x.T @ x,
+    )
+
+
+def _sufficient_loglik(sums: _Sums, alpha, slope, beta, sigma):
+    """The Gaussian log-likelihood of all rows from the per-group sums: O(groups) per evaluation.
+
+    With u = y - x'beta and the residual r = u - alpha_j - v'b_j of a row in group j,
+    sum(r^2) = sum(u^2) + sum_j [n_j alpha_j^2 - 2 alpha_j sum(u) - 2 b_j' sum(v u)
+    + 2 alpha_j b_j' sum(v) + b_j' sum(v v') b_j], and every sum over rows is a sum of statistics.
+    """
+    alpha = alpha - sums.shift
+    n_varying = sums.v.shape[1]
+    if beta is None:
+        sum_u, sum_uu = sums.y, sums.yy
+        sum_vu = [sums.vy[:, k] for k in range(n_varying)]
+    else:
+        sum_u = sums.y - pt.dot(sums.x, beta)
+        sum_uu = sums.yy - 2.0 * pt.dot(sums.xy, beta) + pt.dot(beta, pt.dot(sums.xx, beta))
+        sum_vu = [sums.vy[:, k] - pt.dot(sums.vx[:, k, :], beta) for k in range(n_varying)]
+    squares = sum_uu + pt.sum(sums.n * alpha**2 - 2.0 * alpha * sum_u)
+    # Slope terms one predictor (pair) at a time: only 1-D and 2-D operations, which every
+    # backend (numba included) compiles cleanly; there are only a few varying predictors.
+    for k in range(n_varying if slope is not None else 0):
+        squares = squares + pt.sum(slope[:, k] * (2.0 * alpha * sums.v[:, k] - 2.0 * sum_vu[k]))
+        for m in range(n_varying):
+            squares = squares + pt.sum(slope[:, k] * slope[:, m] * sums.vv[:, k, m])
+    return -0.5 * sums.n_obs * pt.log(2.0 * np.pi * sigma**2) - squares / (2.0 * sigma**2)
+
+
+def _common_slopes(design: _Design):
+    """The common slopes ``beta`` alone (no data node): for likelihoods computed from sums."""
+    if not design.predictors:
+        return None
+    return pm.Normal("beta", mu=0.0, sigma=2.5 * design.y_scale / design.x_scale, dims="predictor")
+
+
+def _check_flag(value: object, argument: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"`{argument}` must be True or False, got {value!r}.")
+    return value
+
+
+def group_predictors_model(
+    data: pd.DataFrame,
+    outcome: str,
+    group: str,
+    group_predictors: Sequence[str],
+    predictors: Sequence[str] = (),
+    *,
+    parameterization: str = "centered",
+    sufficient_statistics: bool = False,
+) -> pm.Model:
+    """Varying intercepts whose mean depends on group-level predictors.
+
+    The school-level regression explains part of how schools differ; ``tau`` is what is
+    left, and each school is shrunk toward *its predicted* intercept, not the grand mean:
+
+    .. math:: y_i \\sim N(\\alpha_{j[i]} + x_i^\\top \\beta, \\sigma^2), \\quad
+              \\alpha_j \\sim N(\\mu + w_j^\\top \\gamma, \\tau^2)
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation, the group-level predictors repeated on each row of a group.
+    outcome : str
+        Numeric outcome column.
+    group : str
+        Grouping column (at least two groups).
+    group_predictors : sequence of str
+        Numeric columns constant within each group (e.g. ``["private", "ses_mean"]``); centre
+        them (e.g. ``add_group_means(..., center=True)``) to keep ``mu`` interpretable. With
+        none, this is the varying-intercept model of :func:`hlmkit.partial_pooling_model`
+        (handy to compare the two with the same options).
+    predictors : sequence of str, optional
+        Numeric student-level predictor columns with common slopes.
+    parameterization : {"centered", "noncentered"}
+        ``"centered"`` draws :math:`\\alpha_j` directly (good when groups hold dozens of rows);
+        ``"noncentered"`` writes :math:`\\alpha_j = \\mu + w_j^\\top\\gamma + \\tau z_j`.
+    sufficient_statistics : bool
+        Compute the likelihood from per-group sums (same posterior, O(groups) instead of
+        O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
+        the observed variable ``y`` and no ``obs`` dim, so it cannot draw predictions per row.
+
+    Returns
+    -------
+    pymc.Model
+        Variables ``mu``, ``tau``, ``alpha`` (dim ``group``), ``sigma``, ``beta`` (if
+        predictors); with group predictors also ``gamma`` (dim ``group_predictor``),
+        ``alpha_pred`` (each group's predicted intercept, dim ``group``) and data ``w``
+        (groups x group predictors).
+
+    Raises
+    ------
+    KeyError, TypeError
+        For a missing or non-numeric column.
+    ValueError
+        If a group predictor varies within a group or is constant across groups, a column
+        has two roles, there are fewer than two groups, or the parameterization is unknown.
+
+    Examples
+    --------
+    >>> from hlmkit import group_predictors_model, simulate_literacy
+    >>> students = simulate_literacy(seed=1).students
+    >>> students["private"] = (students["sector"] == "private").astype(int)
+    >>> model = group_predictors_model(students, "literacy", "school", ["private"], ["ses"])
+    >>> model.named_vars_to_dims["gamma"], model.named_vars_to_dims["alpha_pred"]
+    (('group_predictor',), ('school',))
+    """
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS}, got {parameterization!r}.")
+    sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
+    group = _check_group_name(group, "group")
+    group_predictors = _column_names(group_predictors, "group_predictors")
+    design = _design(data, outcome, predictors, group=group)
+    index = encode_groups(data, group)
+    if index.n_groups < 2:
+        raise ValueError(f"A multilevel model needs at least two groups in {group!r}, found one.")
+    w, w_scale = _group_level_design(data, group, group_predictors, index, [outcome, group, *design.predictors])
+    coords = _coords(design, len(data), index)
+    if group_predictors:
+        coords["group_predictor"] = group_predictors
+    if sufficient_statistics:
+        del coords["obs"]
+    with pm.Model(coords=coords) as model:
+        alpha_pred = _group_mean(design, w, w_scale, group, group_predictors)
+        tau = pm.HalfNormal("tau", sigma=design.y_scale)
+        if parameterization == "noncentered":
+            z = pm.Normal("z", 0.0, 1.0, dims=group)
+            alpha = pm.Deterministic("alpha", alpha_pred + tau * z, dims=group)
+        else:
+            alpha = pm.Normal("alpha", mu=alpha_pred, sigma=tau, dims=group)
+        sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
+        if sufficient_statistics:
+            sums = _group_sums(design, np.zeros((len(data), 0)), index)
+            pm.Potential("loglik", _sufficient_loglik(sums, alpha, None, _common_slopes(design), sigma))
+        else:
+            group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
+            pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
+    return model
+
+
+def varying_slopes_model(
+    data: pd.DataFrame,
+    outcome: str,
+    group: str,
+    varying: Sequence[str],
+    predictors: Sequence[str] = (),
+    *,
+    group_predictors: Sequence[str] = (),
+    eta: float = 2.0,
+    intercepts: str = "noncentered",
+    sufficient_statistics: bool = False,
+) -> pm.Model:
+    """Varying intercepts and varying slopes, correlated, with an LKJ prior on their correlation.
+
+    Each group has an intercept and a slope for each ``varying`` predictor; these effects
+    are drawn together from a multivariate normal whose standard deviations ``tau`` and
+    correlation matrix ``corr`` are learned:
+
+    .. math::
+
+        y_i &\\sim N\\big(\\alpha_{j[i]} + x_i^\\top b_{j[i]} + v_i^\\top \\beta, \\sigma^2\\big),\\\\
+        (\\alpha_j, b_j) &\\sim \\mathrm{MVN}\\big((\\mu + w_j^\\top\\gamma,\\ \\mu_b),\\
+              \\mathrm{diag}(\\tau)\\, \\Omega\\, \\mathrm{diag}(\\tau)\\big),
+        \\quad \\Omega \\sim \\mathrm{LKJ}(\\eta).
+
+    The model is written non-centred with a Cholesky factor, :math:`(\\alpha_j, b_j) =
+    \\text{mean} + L z_j` with :math:`z_j \\sim N(0, I)` (``pm.LKJCholeskyCov``), which samples
+    cleanly where the centred form diverges. With ``intercepts="centered"`` the intercepts are
+    drawn directly, :math:`\\alpha_j \\sim N(\\text{mean}_j, \\tau_\\alpha^2)`, and only the
+    slopes are non-centred, given the intercept (:math:`z_{j0} = (\\alpha_j - \\text{mean}_j) /
+    \\tau_\\alpha`): the same model, which mixes better when groups hold dozens of rows each.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    outcome : str
+        Numeric outcome column.
+    group : str
+        Grouping column (at least three groups).
+    varying : sequence of str
+        Numeric predictors whose slope varies by group (e.g. ``["ses_within"]``). Centre
+        them: the intercept-slope correlation depends on where zero is.
+    predictors : sequence of str, optional
+        Numeric predictors with one common slope (``beta``).
+    group_predictors : sequence of str, optional
+        Group-level columns that predict the intercept (``gamma``), as in
+        :func:`group_predictors_model`.
+    eta : float
+        LKJ shape: 1 is uniform over correlation matrices; larger values favour weaker
+        correlations. The default 2 gently doubts extreme correlations.
+    intercepts : {"noncentered", "centered"}
+        Parameterisation of the intercepts (the slopes are always non-centred). Centred
+        intercepts suit groups with much data each.
+    sufficient_statistics : bool
+        Compute the likelihood from per-group sums (same posterior, O(groups) instead of
+        O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
+        the observed variable ``y`` and no ``obs`` dim, so it cannot draw predictions per row.
+
+    Returns
+    -------
+    pymc.Model
+        Variables ``mu``, ``mu_slope`` (mean slope, dim ``varying``), ``tau`` (dim ``effect``:
+        ``intercept`` then the varying predictors), ``corr`` (dims ``effect``, ``effect_bis``),
+        ``z`` (dims ``group``, ``effect``; ``group``, ``varying`` with centred intercepts),
+        ``alpha`` (dim ``group``), ``slope`` (dims
+        ``group``, ``varying``), ``sigma``, and ``beta``, ``gamma``, ``alpha_pred`` when
+        asked for.
+
+    Raises
+    ------
+    KeyError, TypeError
+        For a missing or non-numeric column.
+    ValueError
+        If ``varying`` is empty, a column has two roles, there are fewer than three groups,
+        ``eta`` is not positive, or a group predictor is not constant within groups.
+
+    Examples
+    --------
+    >>> from hlmkit import simulate_literacy, varying_slopes_model
+    >>> students = simulate_literacy(seed=1).students
+    >>> model = varying_slopes_model(students, "literacy", "school", ["ses"])
+    >>> model.named_vars_to_dims["slope"], list(model.coords["effect"])
+    (('school', 'varying'), ['intercept', 'ses'])
+    """
+    group = _check_group_name(group, "group")
+    varying = _column_names(varying, "varying")
+    if not varying:
+        raise ValueError("`varying` is empty: name at least one predictor whose slope varies, or use partial_pooling_model.")
+    predictors = _column_names(predictors, "predictors")
+    both = [name for name in varying if name in predictors]
+    if both:
+        raise ValueError(
+            f"Column(s) {both} are in both `varying` and `predictors`: a varying slope already has a "
+            "common mean (mu_slope), so list each predictor once."
+        )
+    eta = check_positive(eta, "eta")
+    if intercepts not in PARAMETERIZATIONS:
+        raise ValueError(f"`intercepts` must be one of {PARAMETERIZATIONS}, got {intercepts!r}.")
+    sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
+    group_predictors = _column_names(group_predictors, "group_predictors")
+    design = _design(data, outcome, predictors, group=group)
+    slopes = _design(data, outcome, varying, group=group)
+    index = encode_groups(data, group)
+    if index.n_groups < 3:
+        raise ValueError(
+            f"Varying slopes need at least three groups in {group!r} to learn a correlation, "
+            f"found {index.n_groups}."
+        )
+    w, w_scale = _group_level_design(
+        data, group, group_predictors, index, [outcome, group, *design.predictors, *varying]
+    )
+    effects = ["intercept", *varying]
+    coords = _coords(design, len(data), index) | {"varying": varying, "effect": effects, "effect_bis": effects}
+    if group_predictors:
+        coords["group_predictor"] = group_predictors
+    if sufficient_statistics:
+        del coords["obs"]
+    n_effects = len(effects)
+    with pm.Model(coords=coords) as model:
+        intercept_mean = _group_mean(design, w, w_scale, group, group_predictors)
+        mu_slope = pm.Normal("mu_slope", mu=0.0, sigma=2.5 * design.y_scale / slopes.x_scale, dims="varying")
+        # The LKJ Cholesky factor of the effects in units of their prior scales (intercept: s_y;
+        # slope: s_y / s_x), so that sd_dist is a unit HalfNormal: each tau_k ~ HalfNormal(scale_k).
+        sd_scales = np.concatenate([[design.y_scale], design.y_scale / slopes.x_scale])
+        chol_unit, corr, stds_unit = pm.LKJCholeskyCov(
+            "chol_cov",
+            n=n_effects,
+            eta=eta,
+            sd_dist=pm.HalfNormal.dist(sigma=1.0, shape=n_effects),
+            compute_corr=True,
+            store_in_trace=False,
+        )
+        pm.Deterministic("tau", stds_unit * sd_scales, dims="effect")
+        pm.Deterministic("corr", corr, dims=("effect", "effect_bis"))
+        if intercepts == "centered":
+            tau_intercept = chol_unit[0, 0] * sd_scales[0]
+            alpha = pm.Normal("alpha", mu=intercept_mean, sigma=tau_intercept, dims=group)
+            z_slope = pm.Normal("z", 0.0, 1.0, dims=(group, "varying"))
+            z = pt.concatenate([((alpha - intercept_mean) / tau_intercept)[:, None], z_slope], axis=1)
+            deviations = pm.math.dot(z, chol_unit.T) * sd_scales
+        else:
+            z = pm.Normal("z", 0.0, 1.0, dims=(group, "effect"))
+            deviations = pm.math.dot(z, chol_unit.T) * sd_scales
+            alpha = pm.Deterministic("alpha", intercept_mean + deviations[:, 0], dims=group)
+        slope = pm.Deterministic("slope", mu_slope + deviations[:, 1:], dims=(group, "varying"))
+        sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
+        if sufficient_statistics:
+            sums = _group_sums(design, slopes.x, index)
+            pm.Potential("loglik", _sufficient_loglik(sums, alpha, slope, _common_slopes(design), sigma))
+        else:
+            group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
+            x_varying = pm.Data("x_varying", slopes.x, dims=("obs", "varying"))
+            mean = alpha[group_code] + (x_varying * slope[group_code]).sum(axis=-1) + _slopes(design)
+            pm.Normal("y", mu=mean, sigma=sigma, observed=design.y, dims="obs")
+    return model
+
+
+def nested_model(
+    data: pd.DataFrame,
+    outcome: str,
+    levels: Sequence[str],
+    predictors: Sequence[str] = (),
+    *,
+    group_predictors: Sequence[str] = (),
+    parameterization: str | Mapping[str, str] = "noncentered",
+    sufficient_statistics: bool = False,
+) -> pm.Model:
+    """Varying intercepts at several nested levels: students in schools in counties in states.
+
+    Each unit's intercept is drawn around its parent's, so a school borrows from its
+    county, a county from its state, a state from the region:
+
+    .. math::
+
+        y_i &\\sim N(\\alpha_{j[i]} + x_i^\\top\\beta, \\sigma^2),\\\\
+        \\alpha_j &= \\mu + w_j^\\top\\gamma + u^{\\text{state}}_{s[j]} + u^{\\text{county}}_{c[j]}
+            + u^{\\text{school}}_j, \\quad u^{\\ell} \\sim N(0, \\tau_\\ell^2).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    outcome : str
+        Numeric outcome column.
+    levels : sequence of str
+        Grouping columns from the top level down, e.g. ``["state", "county", "school"]``;
+        each must be nested in the one before (see :func:`hlmkit.parent_codes`), and each
+        must have at least two groups.
+    predictors : sequence of str, optional
+        Numeric student-level predictors with common slopes.
+    group_predictors : sequence of str, optional
+        Numeric columns constant within each group of the *lowest* level (e.g. a school's
+        locale or mean SES), with slopes ``gamma``.
+    parameterization : {"noncentered", "centered"} or mapping
+        One choice for every level, or ``{level: choice}`` (levels left out are
+        non-centred). Non-centred suits levels whose units hold little information (a few
+        states or counties); centred suits units with much data each.
+    sufficient_statistics : bool
+        Compute the likelihood from per-group sums (same posterior, O(groups) instead of
+        O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
+        the observed variable ``y`` and no ``obs`` dim, so it cannot draw predictions per row.
+
+    Returns
+    -------
+    pymc.Model
+        Variables ``mu``, ``tau`` (dim ``level``), ``sigma``, ``beta`` and ``gamma`` when
+        asked for; for each level an ``effect_<level>`` (the unit's deviation from its
+        parent) and an ``alpha_<level>`` (its intercept), both with the level's dim; the
+        lowest level's intercept is called ``alpha``. Non-centred levels also have ``z_<level>``.
+
+    Raises
+    ------
+    KeyError, TypeError
+        For a missing or non-numeric column.
+    ValueError
+        If ``levels`` is empty or repeats a column, a level is not nested in the one
+        above or has fewer than two groups, a column has two roles, or a parameterization
+        is unknown.
+
+    Examples
+    --------
+    >>> from hlmkit import nested_model, simulate_literacy
+    >>> students = simulate_literacy(seed=1).students
+    >>> model = nested_model(students, "literacy", ["state", "county", "school"], ["ses"])
+    >>> list(model.coords["level"]), model.named_vars_to_dims["effect_county"]
+    (['state', 'county', 'school'], ('county',))
+    """
+    levels = _column_names(levels, "levels")
+    if not levels:
+        raise ValueError("`levels` is empty: name the grouping columns from the top level down.")
+    for level in levels:
+        _check_group_name(level, "levels")
+    if isinstance(parameterization, str):
+        choices = dict.fromkeys(levels, parameterization)
+    elif isinstance(parameterization, Mapping):
+        unknown = [level for level in parameterization if level not in levels]
+        if unknown:
+            raise ValueError(f"`parameterization` names level(s) {unknown} that are not in `levels` {levels}.")
+        choices = {level: parameterization.get(level, "noncentered") for level in levels}
+    else:
+        raise TypeError(f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}.")
+    bad = {level: choice for level, choice in choices.items() if choice not in PARAMETERIZATIONS}
+    if bad:
+        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS} for each level, got {bad}.")
+    group_predictors = _column_names(group_predictors, "group_predictors")
+    sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
+    bottom = levels[-1]
+    design = _design(data, outcome, predictors, group=bottom)
+    roles = [outcome, *design.predictors]
+    clash = [level for level in levels if level in roles]
+    if clash:
+        raise ValueError(f"Level column(s) {clash} are also the outcome or a predictor: give each column one role.")
+    check_columns(data, levels)
+    indexes = [encode_groups(data, level) for level in levels]
+    few = {level: index.n_groups for level, index in zip(levels, indexes, strict=True) if index.n_groups < 2}
+    if few:
+        raise ValueError(
+            f"Each level needs at least two groups to learn how they differ; found {few}. "
+            "Drop that level from `levels`."
+        )
+    parents = [parent_codes(data, child, parent) for parent, child in zip(levels[:-1], levels[1:], strict=True)]
+    w, w_scale = _group_level_design(data, bottom, group_predictors, indexes[-1], [*roles, *levels])
+    coords = _coords(design, len(data)) | {"level": levels}
+    for index in indexes:
+        coords.update(index.coords)
+    if group_predictors:
+        coords["group_predictor"] = group_predictors
+    if sufficient_statistics:
+        del coords["obs"]
+    with pm.Model(coords=coords) as model:
+        mu = pm.Normal("mu", mu=design.y_mean, sigma=2.5 * design.y_scale)
+        tau = pm.HalfNormal("tau", sigma=design.y_scale, dims="level")
+        parent_alpha = None
+        for k, level in enumerate(levels):
+            mean = mu if k == 0 else parent_alpha[parents[k - 1]]
+            if level == bottom and group_predictors:
+                w_data = pm.Data("w", w, dims=(bottom, "group_predictor"))
+                gamma = pm.Normal("gamma", mu=0.0, sigma=2.5 * design.y_scale / w_scale, dims="group_predictor")
+                mean = mean + pm.math.dot(w_data, gamma)
+            name = "alpha" if level == bottom else f"alpha_{level}"
+            if choices[level] == "centered":
+                alpha_level = pm.Normal(name, mu=mean, sigma=tau[k], dims=level)
+                pm.Deterministic(f"effect_{level}", alpha_level - mean, dims=level)
+            else:
+                z = pm.Normal(f"z_{level}", 0.0, 1.0, dims=level)
+                effect = pm.Deterministic(f"effect_{level}", tau[k] * z, dims=level)
+                alpha_level = pm.Deterministic(name, mean + effect, dims=level)
+            parent_alpha = alpha_level
+        sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
+        if sufficient_statistics:
+            sums = _group_sums(design, np.zeros((len(data), 0)), indexes[-1])
+            pm.Potential("loglik", _sufficient_loglik(sums, parent_alpha, None, _common_slopes(design), sigma))
+        else:
+            bottom_code = pm.Data(f"{bottom}_code", indexes[-1].codes, dims="obs")
+            pm.Normal("y", mu=parent_alpha[bottom_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
+    return model

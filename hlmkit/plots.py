@@ -243,3 +243,538 @@ def plot_group_residuals(residuals: pd.Series, groups: pd.Series, *, ax: Axes | 
     ax.set_ylabel(f"mean residual of the {label}")
     ax.legend(loc="upper left")
     return ax
+
+
+def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Axes | None = None,
+                              label: str = "statistic", color: str | None = None, bins: int = 40) -> Axes:
+    """Draw a predictive check: a statistic over simulated data sets, and its observed value.
+
+    If the observed value (vertical line) sits inside the histogram, the model reproduces this
+    feature of the data; far in a tail (or outside), it does not.
+
+    Parameters
+    ----------
+    replicated : array_like
+        The statistic in every simulated data set (one value per draw).
+    observed : float
+        The statistic of the observed data.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    label : str
+        Name of the statistic, for the x-axis.
+    color : str, optional
+        Colour of the histogram.
+    bins : int
+        Number of histogram bins.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If there are no simulated values or the observed value is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hlmkit import plot_predictive_statistic
+    >>> ax = plot_predictive_statistic(np.random.default_rng(0).normal(size=500), 2.5, label="max")
+    >>> ax.get_xlabel()
+    'max'
+    """
+    values = np.asarray(replicated, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise ValueError("`replicated` has no finite values to draw.")
+    observed = float(observed)
+    if not np.isfinite(observed):
+        raise ValueError(f"`observed` must be finite, got {observed}.")
+    ax = _axes(ax)
+    ax.hist(values, bins=bins, color=color or PALETTE["sky"], alpha=0.8, label="simulated data sets")
+    ax.axvline(observed, color=PALETTE["black"], linewidth=2, label="observed")
+    ax.set_xlabel(label)
+    ax.set_yticks([])
+    return ax
+
+
+def plot_pareto_k(pareto_k: np.ndarray, sizes: np.ndarray, *, good_k: float = 0.7, ax: Axes | None = None,
+                  label: str = "school", color: str | None = None) -> Axes:
+    """Pareto k of each left-out group against its size: which LOO terms can be trusted.
+
+    Points above the dashed line (``good_k``) are groups whose removal changes the posterior
+    too much for importance sampling to approximate leaving them out.
+
+    Parameters
+    ----------
+    pareto_k : array_like
+        One Pareto k per group (``loo_result.pareto_k``).
+    sizes : array_like
+        The size of each group (same order), drawn on a log axis.
+    good_k : float
+        The reliability threshold (``loo_result.good_k``, 0.7 for 4,000 draws).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    label : str
+        What a group is called, for the axis label.
+    color : str, optional
+        Colour of the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the two arrays differ in length or a size is not positive.
+
+    Examples
+    --------
+    >>> from hlmkit import plot_pareto_k
+    >>> ax = plot_pareto_k([0.1, 0.9, 0.4], [5, 300, 40])
+    >>> ax.get_xscale()
+    'log'
+    """
+    k = np.asarray(pareto_k, dtype=float).ravel()
+    n = np.asarray(sizes, dtype=float).ravel()
+    if k.shape != n.shape:
+        raise ValueError(f"`pareto_k` ({k.size}) and `sizes` ({n.size}) must have one value per group each.")
+    if (n <= 0).any():
+        raise ValueError("`sizes` must be positive.")
+    ax = _axes(ax)
+    bad = k > good_k
+    ax.scatter(n[~bad], k[~bad], s=16, color=color or PALETTE["blue"], label=f"k <= {good_k:.2f} ({int((~bad).sum())})")
+    ax.scatter(n[bad], k[bad], s=16, color=PALETTE["vermillion"], label=f"k > {good_k:.2f} ({int(bad.sum())})")
+    ax.axhline(good_k, color=PALETTE["black"], linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"pupils in the left-out {label} (log scale)")
+    ax.set_ylabel("Pareto k")
+    ax.legend(loc="upper left", fontsize=9)
+    return ax
+
+
+# ----------------------------------------------------------------------------------------------
+# Growing the model (chapters 5-8): within and between slopes, 2-D shrinkage, shrinkage toward
+# a predicted mean, and the variance partition.
+# ----------------------------------------------------------------------------------------------
+
+
+def plot_within_between(data: pd.DataFrame, x: str, y: str, group: str, *, within_slope: float,
+                        between_slope: float, between_intercept: float, ax: Axes | None = None,
+                        label: str = "school", x_label: str | None = None, y_label: str | None = None,
+                        coverage: float = 0.8) -> Axes:
+    """The two slopes of a predictor: within groups (short lines) and between groups (long line).
+
+    Each group is a dot at its mean ``(x, y)`` (area grows with its size), crossed by a
+    short line with the *within*-group slope over the central ``coverage`` of its own
+    ``x`` values; the long line is the *between*-group regression of group means. When the
+    two slopes differ, a group's mean ``x`` carries information beyond its members' own
+    ``x``: the contextual effect is the difference.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation.
+    x, y : str
+        Numeric predictor and outcome columns.
+    group : str
+        Grouping column.
+    within_slope : float
+        Slope of the within-group lines (e.g. a posterior mean).
+    between_slope, between_intercept : float
+        The between-group line ``y = between_intercept + between_slope * x``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    label : str
+        What a group is called, for the legend.
+    x_label, y_label : str, optional
+        Axis labels (default: the column names).
+    coverage : float
+        Share of a group's ``x`` values (central quantiles) that its line spans.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    ValueError
+        If a slope or intercept is not finite or ``coverage`` is not in (0, 1].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hlmkit import plot_within_between
+    >>> df = pd.DataFrame({"school": list("aabb"), "ses": [0.0, 1.0, 2.0, 3.0], "y": [0.0, 1.0, 4.0, 5.0]})
+    >>> ax = plot_within_between(df, "ses", "y", "school", within_slope=1.0, between_slope=2.0,
+    ...                          between_intercept=-0.5)
+    >>> len(ax.get_lines()) >= 3
+    True
+    """
+    missing = [c for c in (x, y, group) if c not in data.columns]
+    if missing:
+        raise KeyError(f"Column(s) {missing} not found in `data`.")
+    for name, value in (("within_slope", within_slope), ("between_slope", between_slope),
+                        ("between_intercept", between_intercept)):
+        if not np.isfinite(float(value)):
+            raise ValueError(f"`{name}` must be a finite number, got {value!r}.")
+    if not 0 < coverage <= 1:
+        raise ValueError(f"`coverage` must lie in (0, 1], got {coverage}.")
+    tail = (1 - coverage) / 2
+    grouped = data.groupby(group)[x]
+    stats = pd.DataFrame({
+        "x": grouped.mean(), "y": data.groupby(group)[y].mean(), "n": grouped.size(),
+        "lo": grouped.quantile(tail), "hi": grouped.quantile(1 - tail),
+    })
+    ax = _axes(ax)
+    for k, row in enumerate(stats.itertuples()):
+        xs = np.array([row.lo, row.hi])
+        ax.plot(xs, row.y + within_slope * (xs - row.x), color=PALETTE["sky"], linewidth=0.9, alpha=0.7,
+                label=f"within each {label} (slope {within_slope:.3g})" if k == 0 else None)
+    area = 8 + 50 * np.sqrt(stats["n"] / stats["n"].max())
+    ax.scatter(stats["x"], stats["y"], s=area, color=PALETTE["blue"], alpha=0.8, edgecolor="white",
+               linewidth=0.5, zorder=3, label=f"{label} means")
+    grid = np.linspace(stats["x"].min(), stats["x"].max(), 50)
+    ax.plot(grid, between_intercept + between_slope * grid, color=PALETTE["vermillion"], linewidth=2.2, zorder=4,
+            label=f"between {label}s (slope {between_slope:.3g})")
+    ax.set_xlabel(x_label or x)
+    ax.set_ylabel(y_label or y)
+    ax.legend(loc="upper left", fontsize=9)
+    return ax
+
+
+def _arrows(ax: Axes, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> None:
+    """Grey arrows from (x0, y0) to (x1, y1), all drawn as one quiver (fast for hundreds)."""
+    ax.quiver(x0, y0, x1 - x0, y1 - y0, angles="xy", scale_units="xy", scale=1, color="0.6", width=0.0025,
+              headwidth=4, headlength=5, headaxislength=4.5, zorder=1)
+
+
+def _ellipse(mean: np.ndarray, cov: np.ndarray, prob: float, n: int = 120) -> np.ndarray:
+    """Points on the ``prob`` contour of a 2-D normal distribution."""
+    radius = np.sqrt(-2.0 * np.log(1.0 - prob))
+    values, vectors = np.linalg.eigh(cov)
+    angle = np.linspace(0.0, 2.0 * np.pi, n)
+    circle = np.stack([np.cos(angle), np.sin(angle)])
+    return (mean[:, None] + vectors @ (np.sqrt(np.clip(values, 0.0, None))[:, None] * radius * circle)).T
+
+
+def plot_shrinkage_2d(no_pooling: pd.DataFrame, partial_pooling: pd.DataFrame, *, mean: np.ndarray,
+                      cov: np.ndarray, sizes: pd.Series | None = None, truth: pd.DataFrame | None = None,
+                      probs: tuple[float, ...] = (0.5, 0.9), ax: Axes | None = None,
+                      labels: tuple[str, str] | None = None) -> Axes:
+    """Shrinkage in two dimensions: each group's (intercept, slope) pulled toward the population.
+
+    Open circles are the no-pooling pairs (each group alone), filled circles the
+    partial-pooling pairs, joined by arrows; the ellipses are contours of the population
+    distribution of pairs (``mean``, ``cov``). Groups move toward the centre *along the
+    ellipse*: a correlation between intercepts and slopes bends the path, so a group's
+    intercept informs its slope.
+
+    Parameters
+    ----------
+    no_pooling, partial_pooling : pandas.DataFrame
+        Two columns (intercept, slope), indexed by group label.
+    mean : array_like
+        The population mean pair (length 2).
+    cov : array_like
+        The population covariance (2 x 2, symmetric positive semi-definite).
+    sizes : pandas.Series, optional
+        Group sizes; marker area grows with size.
+    truth : pandas.DataFrame, optional
+        True pairs (two columns, indexed by group), drawn as small crosses.
+    probs : tuple of float
+        Probabilities of the population contours.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    labels : tuple of str, optional
+        Axis labels (default: the columns of ``partial_pooling``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If an estimate table is not a DataFrame.
+    ValueError
+        If a table does not have two columns, the tables cover different groups, ``mean``
+        or ``cov`` have the wrong shape, ``cov`` is not a covariance, or a probability is
+        not in (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from hlmkit import plot_shrinkage_2d
+    >>> before = pd.DataFrame({"intercept": [1.0, -2.0], "slope": [0.5, 1.5]}, index=["a", "b"])
+    >>> after = before * 0.5
+    >>> ax = plot_shrinkage_2d(before, after, mean=np.zeros(2), cov=np.eye(2))
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('intercept', 'slope')
+    """
+    for table, name in ((no_pooling, "no_pooling"), (partial_pooling, "partial_pooling")):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"`{name}` must be a DataFrame with two columns (intercept, slope), got "
+                            f"{type(table).__name__}.")
+        if table.shape[1] != 2:
+            raise ValueError(f"`{name}` must have exactly two columns (intercept, slope), got {list(table.columns)}.")
+    if set(no_pooling.index) != set(partial_pooling.index):
+        raise ValueError("`no_pooling` and `partial_pooling` must be indexed by the same groups.")
+    mean = np.asarray(mean, dtype=float)
+    cov = np.asarray(cov, dtype=float)
+    if mean.shape != (2,) or cov.shape != (2, 2):
+        raise ValueError(f"`mean` must have 2 values and `cov` be 2 x 2, got shapes {mean.shape} and {cov.shape}.")
+    if not np.allclose(cov, cov.T) or np.linalg.eigvalsh(cov).min() < -1e-12 * max(1.0, np.abs(cov).max()):
+        raise ValueError("`cov` must be a symmetric positive semi-definite covariance matrix.")
+    if not all(0 < p < 1 for p in probs):
+        raise ValueError(f"Every probability in `probs` must lie in (0, 1), got {probs}.")
+    groups = partial_pooling.index
+    before = no_pooling.loc[groups].to_numpy(dtype=float)
+    after = partial_pooling.to_numpy(dtype=float)
+    if sizes is not None:
+        n = sizes.reindex(groups).to_numpy(dtype=float)
+        area = 10 + 60 * np.sqrt(n / np.nanmax(n))
+    else:
+        area = np.full(len(groups), 25.0)
+    ax = _axes(ax)
+    _arrows(ax, before[:, 0], before[:, 1], after[:, 0], after[:, 1])
+    ax.scatter(before[:, 0], before[:, 1], s=area, facecolor="none", edgecolor=STRATEGY_COLORS["no pooling"],
+               linewidth=1.1, label="no pooling (each group alone)")
+    ax.scatter(after[:, 0], after[:, 1], s=area, color=STRATEGY_COLORS["partial pooling"], alpha=0.85,
+               label="partial pooling", zorder=3)
+    if truth is not None:
+        if not isinstance(truth, pd.DataFrame) or truth.shape[1] != 2:
+            raise ValueError("`truth` must be a DataFrame with two columns (intercept, slope).")
+        true = truth.reindex(groups).to_numpy(dtype=float)
+        ax.scatter(true[:, 0], true[:, 1], marker="x", s=14, linewidth=0.8, color=STRATEGY_COLORS["truth"],
+                   label="truth", zorder=4)
+    for k, prob in enumerate(sorted(probs)):
+        contour = _ellipse(mean, cov, prob)
+        ax.plot(contour[:, 0], contour[:, 1], color=PALETTE["black"], linewidth=1.0,
+                linestyle="-" if k == len(probs) - 1 else "--",
+                label=f"population, {', '.join(f'{p:.0%}' for p in sorted(probs))} contours" if k == 0 else None)
+    ax.scatter(*mean, marker="+", s=120, color=PALETTE["black"], zorder=5)
+    xlabel, ylabel = labels or tuple(str(c) for c in partial_pooling.columns)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def plot_shrinkage_to_prediction(no_pooling: pd.Series, partial_pooling: pd.Series, predicted: pd.Series,
+                                 sizes: pd.Series, *, ax: Axes | None = None, label: str = "school",
+                                 outcome: str = "literacy") -> Axes:
+    """Shrinkage toward each group's *predicted* mean, not the grand mean.
+
+    With group-level predictors, a group's estimate is pulled toward what those predictors
+    predict for it. Each group sits at its predicted value on the x-axis; the arrow runs
+    from its no-pooling estimate (open) to its partial-pooling estimate (filled); the
+    diagonal is the prediction itself. Small groups land near the diagonal, large groups
+    stay near their own data.
+
+    Parameters
+    ----------
+    no_pooling, partial_pooling, predicted : pandas.Series
+        Estimates and predicted intercepts, indexed by group label.
+    sizes : pandas.Series
+        Group sizes indexed by group label.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    label, outcome : str
+        Words for the axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a Series.
+    ValueError
+        If the Series do not cover the same groups.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hlmkit import plot_shrinkage_to_prediction
+    >>> ax = plot_shrinkage_to_prediction(pd.Series({"a": 560.0, "b": 480.0}), pd.Series({"a": 530.0, "b": 485.0}),
+    ...                                   pd.Series({"a": 510.0, "b": 490.0}), pd.Series({"a": 8, "b": 300}))
+    >>> ax.get_xlabel()
+    'predicted school literacy (from school-level predictors)'
+    """
+    for value, name in ((no_pooling, "no_pooling"), (partial_pooling, "partial_pooling"),
+                        (predicted, "predicted"), (sizes, "sizes")):
+        _check_series(value, name)
+    groups = partial_pooling.index
+    if not (set(groups) == set(no_pooling.index) == set(predicted.index)) or not set(groups) <= set(sizes.index):
+        raise ValueError("`no_pooling`, `partial_pooling`, `predicted` and `sizes` must be indexed by the same groups.")
+    x = predicted.reindex(groups).to_numpy(dtype=float)
+    before = no_pooling.reindex(groups).to_numpy(dtype=float)
+    after = partial_pooling.to_numpy(dtype=float)
+    n = sizes.reindex(groups).to_numpy(dtype=float)
+    area = 10 + 60 * np.sqrt(n / n.max())
+    ax = _axes(ax)
+    _arrows(ax, x, before, x, after)
+    ax.scatter(x, before, s=area, facecolor="none", edgecolor=STRATEGY_COLORS["no pooling"], linewidth=1.1,
+               label=f"no pooling (the {label} alone)")
+    ax.scatter(x, after, s=area, color=STRATEGY_COLORS["partial pooling"], alpha=0.85, zorder=3,
+               label="partial pooling")
+    lims = np.array([x.min(), x.max()])
+    ax.plot(lims, lims, color=STRATEGY_COLORS["complete pooling"], linestyle="--", linewidth=1.2,
+            label=f"the {label}'s predicted mean")
+    ax.set_xlabel(f"predicted {label} {outcome} (from {label}-level predictors)")
+    ax.set_ylabel(f"estimated {label} {outcome}")
+    ax.legend(loc="upper left", fontsize=9)
+    return ax
+
+
+def plot_variance_partition(tables: dict[str, pd.DataFrame], *, ax: Axes | None = None,
+                            colors: dict[str, str] | None = None) -> Axes:
+    """Stacked bars of each level's share of the variance, one bar per table (model or truth).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        ``{bar label: table}``, each table from :func:`hlmkit.variance_partition` (a
+        ``share`` column indexed by level, top level first). Tables may have different levels.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    colors : dict of str to str, optional
+        Colour of each level (default: the book palette in level order).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``tables`` is empty or a table has no ``share`` column.
+
+    Examples
+    --------
+    >>> from hlmkit import plot_variance_partition, variance_partition
+    >>> table = variance_partition({"school": 20.0, "student": 40.0})
+    >>> ax = plot_variance_partition({"truth": table})
+    >>> ax.get_xlabel()
+    'share of the variance'
+    """
+    if not tables:
+        raise ValueError("`tables` is empty: pass {label: variance_partition(...)}.")
+    for name, table in tables.items():
+        if not isinstance(table, pd.DataFrame) or "share" not in table.columns:
+            raise ValueError(f"Table {name!r} must be a DataFrame with a 'share' column (use variance_partition).")
+    levels: list[str] = []
+    for table in tables.values():
+        levels += [str(level) for level in table.index if str(level) not in levels]
+    cycle = [PALETTE[k] for k in ("vermillion", "orange", "green", "blue", "purple", "sky")]
+    colors = colors or {level: cycle[k % len(cycle)] for k, level in enumerate(levels)}
+    ax = _axes(ax)
+    names = list(tables)
+    for row, name in enumerate(names):
+        left = 0.0
+        shares = tables[name]["share"]
+        for level in levels:
+            if level not in shares.index:
+                continue
+            share = float(shares[level])
+            ax.barh(row, share, left=left, color=colors.get(level, "0.6"), edgecolor="white", label=level)
+            if share >= 0.04:
+                ax.text(left + share / 2, row, f"{share:.0%}", ha="center", va="center", fontsize=8, color="white")
+            left += share
+    handles, labs = ax.get_legend_handles_labels()
+    unique = dict(zip(labs, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=len(unique),
+              fontsize=9)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the variance")
+    ax.invert_yaxis()
+    return ax
+
+
+def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published",
+                             estimates: tuple[str, ...] | list[str] = (), ax: Axes | None = None,
+                             labels: list[str] | None = None) -> Axes:
+    """How far each estimate lies from a reference value, in posterior standard deviations.
+
+    One row per quantity of a table from :func:`hlmkit.compare_estimates` (tables of several
+    models can be concatenated first). On a common scale, ``(value - reference) / posterior
+    sd``, the posterior's central interval is a line with its mean as a dot, each set of
+    point estimates (e.g. REML) a marker, and the reference the vertical line at 0: a row
+    whose interval crosses 0 agrees with the reference. Rows without a reference value are
+    left out.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`hlmkit.compare_estimates` (columns ``mean``, ``sd``, ``lower``,
+        ``upper`` and the reference column).
+    reference : str
+        Name of the reference column.
+    estimates : sequence of str
+        Columns of point estimates to mark (e.g. ``["REML"]``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    labels : list of str, optional
+        Row labels (default: the table's index, joined with " / " if it has several levels).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    KeyError
+        If a needed column is missing.
+    ValueError
+        If no row has a reference value, or ``labels`` has the wrong length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hlmkit import compare_estimates, plot_estimate_comparison
+    >>> draws = np.random.default_rng(1).normal(12.6, 0.25, 4000)
+    >>> table = compare_estimates({"intercept": draws}, {"intercept": 12.64}, {"REML": {"intercept": 12.637}})
+    >>> ax = plot_estimate_comparison(table, estimates=["REML"])
+    >>> ax.get_xlabel()
+    'distance from the published value (posterior sds)'
+    """
+    estimates = list(estimates)
+    needed = ["mean", "sd", "lower", "upper", reference, *estimates]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise KeyError(f"`table` has no column(s) {missing}: pass the output of hlmkit.compare_estimates.")
+    if labels is None:
+        labels = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in table.index]
+    if len(labels) != len(table):
+        raise ValueError(f"`labels` has {len(labels)} entries for {len(table)} rows.")
+    keep = table[reference].notna().to_numpy() & (table["sd"] > 0).to_numpy()
+    if not keep.any():
+        raise ValueError(f"No row of `table` has a value in its reference column {reference!r}.")
+    rows = table[keep]
+    names = [label for label, k in zip(labels, keep, strict=True) if k]
+    ref, sd = rows[reference].to_numpy(float), rows["sd"].to_numpy(float)
+    y = np.arange(len(rows))
+    ax = _axes(ax)
+    ax.axvline(0.0, color=PALETTE["black"], linewidth=1, label=reference)
+    ax.hlines(y, (rows["lower"].to_numpy(float) - ref) / sd, (rows["upper"].to_numpy(float) - ref) / sd,
+              color=STRATEGY_COLORS["partial pooling"], linewidth=2.5, alpha=0.6)
+    ax.scatter((rows["mean"].to_numpy(float) - ref) / sd, y, color=STRATEGY_COLORS["partial pooling"], s=28,
+               zorder=3, label="posterior mean and interval")
+    markers = ["D", "x", "s", "^"]
+    colours = [PALETTE["orange"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"]]
+    for k, name in enumerate(estimates):
+        ax.scatter((rows[name].to_numpy(float) - ref) / sd, y, marker=markers[k % 4], color=colours[k % 4],
+                   s=30, zorder=4, label=name)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"distance from the {reference} value (posterior sds)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2 + len(estimates), fontsize=8)
+    return ax
