@@ -229,7 +229,7 @@ def _machine() -> dict:
     }
 
 
-def plan(quick: bool) -> list[dict]:
+def plan(quick: bool, suites: tuple[str, ...] = ("trilogy", "scaling", "mixedlm")) -> list[dict]:
     sizes = QUICK_SIZES if quick else SIZES
     cases = [{"suite": "trilogy", "case": c, "engine": e, "size": None} for c in TRILOGY for e in ("nutpie", "pymc")]
     if quick:
@@ -240,7 +240,7 @@ def plan(quick: bool) -> list[dict]:
         for c in ("students", "sufficient", "marginal")
     ]
     cases += [{"suite": "mixedlm", "case": "two-level", "engine": e, "size": s} for s in sizes for e in ("statsmodels", "nutpie")]
-    return cases
+    return [case for case in cases if case["suite"] in suites]
 
 
 def _slow(case: dict) -> bool:
@@ -312,20 +312,24 @@ def summarise(rows: list[dict]) -> str:
                 except KeyError:
                     return float("nan")
             s, f, m = get("students"), get("sufficient"), get("marginal")
-            lines.append(f"| {int(size):,} | {_fmt(s)} | {_fmt(f)} | {_fmt(m)} | {_fmt(s / m)}x |")
+            ratio = "-" if s != s else f"{s / m:.1f}x"
+            lines.append(f"| {int(size):,} | {_fmt(s)} | {_fmt(f)} | {_fmt(m)} | {ratio} |")
         lines.append("")
     if "mixedlm" in med.index.get_level_values(0):
         mixed = med.loc["mixedlm"]
         lines += ["**Two-level model: statsmodels MixedLM (REML) against the marginal model with nutpie**:", "",
-                  "| students | MixedLM fit s | MixedLM process s | marginal NUTS process s | sigma (MixedLM / NUTS) | tau (MixedLM / NUTS) |",
-                  "|---|---|---|---|---|---|"]
+                  "| students | MixedLM converged | MixedLM fit s | MixedLM process s | marginal NUTS process s "
+                  "| sigma (MixedLM / NUTS) | tau (MixedLM / NUTS) |",
+                  "|---|---|---|---|---|---|---|"]
+        flags = ok[ok["engine"].eq("statsmodels")].groupby("size")["converged"].all()
         for size in sorted({s for (_, _, s) in mixed.index}):
             try:
                 a, b = mixed.loc[("two-level", "statsmodels", size)], mixed.loc[("two-level", "nutpie", size)]
             except KeyError:
                 continue
             lines.append(
-                f"| {int(size):,} | {_fmt(a['fit_s'])} | {_fmt(a['process_s'])} | {_fmt(b['process_s'])} "
+                f"| {int(size):,} | {'yes' if bool(flags.get(size, False)) else 'no'} | {_fmt(a['fit_s'])} "
+                f"| {_fmt(a['process_s'])} | {_fmt(b['process_s'])} "
                 f"| {_fmt(a['est_sigma'], 2)} / {_fmt(b['est_sigma'], 2)} | {_fmt(a['est_tau_school'], 2)} / {_fmt(b['est_tau_school'], 2)} |"
             )
     failed = table[table["error"].notna()] if "error" in table else table.iloc[:0]
@@ -350,6 +354,7 @@ def main() -> None:
     parser.add_argument("--slow-repeats", type=int, default=1, help="runs of the 10^6 student-level fit (default 1)")
     parser.add_argument("--quick", action="store_true", help="small data only: a smoke test")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.csv")
+    parser.add_argument("--suites", default="trilogy,scaling,mixedlm", help="comma-separated suites to run")
     parser.add_argument("--summarise", action="store_true", help="only summarise an existing --out CSV")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -366,23 +371,23 @@ def main() -> None:
             write_readme(summary)
         return
     machine = _machine()
-    cases = plan(args.quick)
+    cases = plan(args.quick, tuple(args.suites.split(",")))
     rows = []
-    for repeat in range(args.repeats):
-        for case in cases:
-            if _slow(case) and repeat >= args.slow_repeats:
-                continue
-            row = run_one(case, repeat, machine)
-            rows.append(row)
-            label = f"{case['suite']:8s} {case['case']:22s} {case['engine']:11s} {case['size'] or '':>9}"
-            status = row.get("error") or f"{row['process_s']:7.1f} s"
-            print(f"[{repeat + 1}/{args.repeats}] {label} {status}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
+    with args.out.open("w", newline="") as handle:  # one row at a time: a stopped run keeps what it measured
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
+        for repeat in range(args.repeats):
+            for case in cases:
+                if _slow(case) and repeat >= args.slow_repeats:
+                    continue
+                row = run_one(case, repeat, machine)
+                rows.append(row)
+                writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
+                handle.flush()
+                label = f"{case['suite']:8s} {case['case']:22s} {case['engine']:11s} {case['size'] or '':>9}"
+                status = row.get("error") or f"{row['process_s']:7.1f} s"
+                print(f"[{repeat + 1}/{args.repeats}] {label} {status}", flush=True)
     summary = summarise(rows)
     print()
     print(summary)
