@@ -65,8 +65,7 @@ book-strict: venv
 
 # Every chapter as a notebook with its outputs, next to the pages: _build/html/notebooks/*.ipynb
 publish-notebooks:
-	@mkdir -p $(BUILD)/html/notebooks
-	@cp $(BUILD)/jupyter_execute/chapters/*.ipynb $(BUILD)/html/notebooks/
+	@$(BIN)/python scripts/publish_notebooks.py
 
 site-check: venv browser
 	$(BIN)/python -m pytest tests/site -q
