@@ -16,7 +16,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test unit book-strict site-check browser publish-notebooks notebooks student grade bench clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks notebooks student grade bench clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -48,10 +48,16 @@ book: venv
 
 test: venv
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory unit && \
+	$(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit && \
 	$(MAKE) --no-print-directory book-strict && \
 	$(MAKE) --no-print-directory site-check; \
 	status=$$?; echo "make test took $$(( $$(date +%s) - start )) s"; exit $$status
+
+# Lint (ruff: pycodestyle, pyflakes, numpy docstrings, imports, pyupgrade, NumPy, bugbear) and types
+# (mypy), configured in pyproject.toml.
+lint: venv
+	$(BIN)/python -m ruff check hlmkit scripts
+	$(BIN)/python -m mypy
 
 unit: venv
 	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit -q

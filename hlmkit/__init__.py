@@ -81,11 +81,20 @@ __all__ = [
 ]
 
 from hlmkit.prep import add_group_means, grand_mean_center, group_mean_center, group_table  # noqa: E402
+
 __all__ += ["add_group_means", "grand_mean_center", "group_mean_center", "group_table"]
 
 from hlmkit.models import group_predictors_model, nested_model, varying_slopes_model  # noqa: E402
 from hlmkit.variance import level_sds, variance_partition, variance_shares  # noqa: E402
-__all__ += ["group_predictors_model", "nested_model", "varying_slopes_model", "level_sds", "variance_partition", "variance_shares"]
+
+__all__ += [
+    "group_predictors_model",
+    "nested_model",
+    "varying_slopes_model",
+    "level_sds",
+    "variance_partition",
+    "variance_shares",
+]
 
 from hlmkit.coursework import (  # noqa: E402
     CheckFailed,
@@ -162,11 +171,11 @@ from hlmkit.scaling import (  # noqa: E402
     marginal_model,
     school_effects,
     statistic_columns,
-    suggest_parameterization,
     sufficient_statistics,
     sufficient_statistics_model,
     sufficient_statistics_parquet,
     sufficient_statistics_sql,
+    suggest_parameterization,
 )
 
 __all__ += [
@@ -181,6 +190,7 @@ __all__ += [
 ]
 
 from hlmkit.plots import plot_pareto_k, plot_predictive_statistic  # noqa: E402
+
 __all__ += ["plot_pareto_k", "plot_predictive_statistic"]
 
 from hlmkit.plots import (  # noqa: E402
@@ -189,16 +199,25 @@ from hlmkit.plots import (  # noqa: E402
     plot_variance_partition,
     plot_within_between,
 )
+
 __all__ += ["plot_shrinkage_2d", "plot_shrinkage_to_prediction", "plot_variance_partition", "plot_within_between"]
 
 from hlmkit.binary import true_proficiency_rates  # noqa: E402
+
 __all__ += ["true_proficiency_rates"]
 
 from hlmkit.scaling import load_benchmarks  # noqa: E402
+
 __all__ += ["load_benchmarks"]
 
 from hlmkit.compare import available_references, compare_estimates, load_reference, mixedlm_estimates  # noqa: E402
+
 __all__ += ["available_references", "compare_estimates", "load_reference", "mixedlm_estimates"]
 
 from hlmkit.plots import plot_estimate_comparison  # noqa: E402
+
 __all__ += ["plot_estimate_comparison"]
+
+from hlmkit.plots import plain_log_ticks  # noqa: E402
+
+__all__ += ["plain_log_ticks"]

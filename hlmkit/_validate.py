@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -99,3 +99,115 @@ def check_count(value: object, argument: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"`{argument}` must be at least {minimum}, got {value}.")
     return int(value)
+
+
+def check_name(value: object, argument: str, *, kind: str = "column") -> str:
+    """Return ``value`` if it is a column (or variable) name: a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(
+            f"`{argument}` must be a {kind} name (a non-empty str), got {value!r} ({type(value).__name__})."
+        )
+    return value
+
+
+def check_names(value: object, argument: str, *, allow_empty: bool = True) -> list[str]:
+    """Return a list of column names from one name or a sequence of names, or raise naming ``argument``."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"`{argument}` must be a column name or a list of column names, got {value!r} ({type(value).__name__})."
+        )
+    names = list(value)
+    bad = [name for name in names if not isinstance(name, str) or not name]
+    if bad:
+        raise TypeError(f"`{argument}` must be a column name or a list of column names (str), got {bad[:5]}.")
+    if not names and not allow_empty:
+        raise ValueError(f"`{argument}` is empty: name at least one column.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"`{argument}` lists a column twice: {names}.")
+    return names
+
+
+def check_flag(value: object, argument: str) -> bool:
+    """Return ``value`` if it is True or False (not 0/1, not a string), else raise."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{argument}` must be True or False, got {value!r} ({type(value).__name__}).")
+    return bool(value)
+
+
+def check_number(value: object, argument: str) -> float:
+    """Return ``value`` as float if it is a finite real number (not a bool), else raise."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{argument}` must be a number, got {value!r} ({type(value).__name__}).")
+    if not np.isfinite(float(value)):
+        raise ValueError(f"`{argument}` must be a finite number, got {value}.")
+    return float(value)
+
+
+def check_probability(value: object, argument: str) -> float:
+    """Return ``value`` if it is a number strictly between 0 and 1, else raise."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{argument}` must be a number strictly between 0 and 1 (e.g. 0.9), got {value!r}.")
+    if not 0 < float(value) < 1:
+        raise ValueError(f"`{argument}` must lie strictly between 0 and 1 (e.g. 0.9), got {value}.")
+    return float(value)
+
+
+def check_array(values: object, argument: str, *, finite: bool = True) -> np.ndarray:
+    """Return ``values`` as a float array if they are numbers (and finite), else raise naming ``argument``."""
+    raw = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
+    if raw.dtype.kind not in "biuf" and not all(
+        isinstance(v, numbers.Real) and not isinstance(v, str) for v in raw.ravel().tolist()
+    ):
+        raise TypeError(
+            f"`{argument}` must be a number or an array of numbers, got values of dtype {raw.dtype} "
+            "(text?). Convert them first, e.g. with pd.to_numeric."
+        )
+    array = np.asarray(raw, dtype=float)
+    if finite and not np.isfinite(array).all():
+        bad = int((~np.isfinite(array)).sum())
+        raise ValueError(f"`{argument}` must be finite: it holds {bad} NaN or inf value(s). Drop or fix them first.")
+    return array
+
+
+def check_mapping(value: object, argument: str, example: str) -> Mapping:
+    """Return ``value`` if it is a mapping (a dict), else raise showing the expected shape."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"`{argument}` must be a mapping such as {example}, got {type(value).__name__}.")
+    return value
+
+
+def check_series(value: object, argument: str) -> pd.Series:
+    """Return ``value`` if it is a pandas Series, else raise."""
+    if not isinstance(value, pd.Series):
+        raise TypeError(f"`{argument}` must be a pandas Series indexed by group label, got {type(value).__name__}.")
+    return value
+
+
+def check_labels(groups: object, argument: str = "groups") -> list:
+    """Return group labels as a list from a sequence (a column, a list), refusing a single string."""
+    what = "a sequence of labels (e.g. a column such as data['school'])"
+    if isinstance(groups, str | bytes):
+        raise TypeError(f"`{argument}` must be {what}, not a single string ({groups!r}).")
+    if isinstance(groups, Mapping) or not isinstance(groups, Iterable):
+        raise TypeError(f"`{argument}` must be {what}, got {type(groups).__name__}.")
+    return list(groups)
+
+
+def check_not_all_singletons(sizes: object, group: str, *, argument: str = "data") -> None:
+    """Raise if every group has a single row: a Gaussian model cannot then separate sigma from tau.
+
+    With one row per group, the spread of the rows *within* groups is never observed: every
+    difference between rows is also a difference between groups, so the within-group sd
+    (``sigma``) and the group effects (or their sd ``tau``) are not separately identified.
+    """
+    sizes = np.asarray(sizes)
+    if sizes.size and (sizes == 1).all():
+        raise ValueError(
+            f"Every group in {group!r} has a single row of `{argument}`, so the spread within groups (sigma) "
+            f"cannot be told apart from the differences between groups. Use complete_pooling_model, or group by "
+            f"a coarser column with larger groups."
+        )

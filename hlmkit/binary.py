@@ -34,7 +34,15 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from hlmkit._validate import check_columns, check_frame, check_no_missing, check_numeric, check_positive
+from hlmkit._validate import (
+    check_columns,
+    check_frame,
+    check_name,
+    check_names,
+    check_no_missing,
+    check_numeric,
+    check_positive,
+)
 from hlmkit.coding import encode_groups
 from hlmkit.models import PARAMETERIZATIONS, RESERVED_NAMES
 
@@ -114,13 +122,9 @@ def _check_options(group: str | None, pooling: str, parameterization: str) -> No
 
 
 def _predictor_matrix(
-    data: pd.DataFrame, predictors: Sequence[str], used: Sequence[str]
+    data: pd.DataFrame, predictors: Sequence[str], used: Sequence[str | None]
 ) -> tuple[list[str], np.ndarray]:
-    if isinstance(predictors, str):
-        predictors = [predictors]
-    predictors = list(predictors)
-    if len(set(predictors)) != len(predictors):
-        raise ValueError(f"`predictors` lists a column twice: {predictors}.")
+    predictors = check_names(predictors, "predictors")
     clash = [p for p in predictors if p in used]
     if clash:
         raise ValueError(f"Predictor(s) {clash} are also the outcome, count or group column: use different columns.")
@@ -132,6 +136,18 @@ def _predictor_matrix(
     if constant:
         raise ValueError(f"Predictor(s) {constant} are constant: drop them, they cannot be estimated.")
     return predictors, x
+
+
+def _check_groups(data: pd.DataFrame, group: str | None, pooling: str) -> None:
+    """Refuse partial pooling of a single group, before any PyMC graph is built."""
+    if pooling != "partial" or group is None:
+        return
+    index = encode_groups(data, group)
+    if index.n_groups < 2:
+        raise ValueError(
+            f"Partial pooling needs at least two groups in {group!r} to learn how much groups "
+            f"differ (tau), but found one ({index.labels[0]!r}). Use pooling='complete' instead."
+        )
 
 
 def _logit_structure(
@@ -154,16 +170,12 @@ def _logit_structure(
         alpha = pm.Normal("alpha", mu=0.0, sigma=prior_scale)
         pm.Deterministic("p", pm.math.invlogit(alpha))
         return alpha + slopes
+    assert group is not None  # _check_options: pooling other than complete has a group
     index = encode_groups(data, group)
     code = pm.Data(f"{group}_code", index.codes, dims="obs")
     if pooling == "no":
         alpha = pm.Normal("alpha", mu=0.0, sigma=prior_scale, dims=group)
     else:
-        if index.n_groups < 2:
-            raise ValueError(
-                f"Partial pooling needs at least two groups in {group!r} to learn how much groups "
-                f"differ (tau), but found one ({index.labels[0]!r}). Use pooling='complete' instead."
-            )
         mu = pm.Normal("mu", mu=0.0, sigma=prior_scale)
         tau = pm.HalfNormal("tau", sigma=tau_scale)
         if parameterization == "noncentered":
@@ -180,6 +192,7 @@ def _coords(data: pd.DataFrame, group: str | None, pooling: str, predictors: lis
     if predictors:
         coords["predictor"] = predictors
     if pooling != "complete":
+        assert group is not None  # _check_options: pooling other than complete has a group
         coords.update(encode_groups(data, group).coords)
     return coords
 
@@ -248,8 +261,7 @@ def bernoulli_model(
     ('school',)
     """
     check_frame(data)
-    if not isinstance(outcome, str):
-        raise TypeError(f"`outcome` must be a column name (str), got {outcome!r}.")
+    check_name(outcome, "outcome")
     _check_options(group, pooling, parameterization)
     prior_scale = check_positive(prior_scale, "prior_scale")
     tau_scale = check_positive(tau_scale, "tau_scale")
@@ -258,6 +270,7 @@ def bernoulli_model(
         check_no_missing(data, group)
     y = _check_binary(data, outcome)
     predictors, x = _predictor_matrix(data, predictors, [outcome, group])
+    _check_groups(data, group, pooling)
     with pm.Model(coords=_coords(data, group, pooling, predictors)) as model:
         logit_p = _logit_structure(data, group, pooling, parameterization, predictors, x, prior_scale, tau_scale)
         pm.Bernoulli("y", logit_p=logit_p, observed=y, dims="obs")
@@ -326,9 +339,8 @@ def binomial_model(
     ('obs',)
     """
     check_frame(data)
-    for value, name in ((successes, "successes"), (trials, "trials")):
-        if not isinstance(value, str):
-            raise TypeError(f"`{name}` must be a column name (str), got {value!r}.")
+    check_name(successes, "successes")
+    check_name(trials, "trials")
     _check_options(group, pooling, parameterization)
     prior_scale = check_positive(prior_scale, "prior_scale")
     tau_scale = check_positive(tau_scale, "tau_scale")
@@ -339,6 +351,7 @@ def binomial_model(
             raise ValueError(f"The group column {group!r} cannot also be the successes or trials column.")
     k, n = _check_counts(data, successes, trials)
     predictors, x = _predictor_matrix(data, predictors, [successes, trials, group])
+    _check_groups(data, group, pooling)
     with pm.Model(coords=_coords(data, group, pooling, predictors)) as model:
         logit_p = _logit_structure(data, group, pooling, parameterization, predictors, x, prior_scale, tau_scale)
         n_data = pm.Data("trials", n, dims="obs")
@@ -386,11 +399,9 @@ def aggregate_binary(data: pd.DataFrame, outcome: str, group: str, *, keep: Sequ
     1      b          2       3  0.666667
     """
     check_frame(data)
-    if isinstance(keep, str):
-        keep = [keep]
-    keep = list(keep)
-    if not isinstance(outcome, str) or not isinstance(group, str):
-        raise TypeError("`outcome` and `group` must be column names (str).")
+    keep = check_names(keep, "keep")
+    check_name(outcome, "outcome")
+    check_name(group, "group")
     reserved = [c for c in [group, *keep] if c in ("successes", "trials", "rate")]
     if reserved:
         raise ValueError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
+from typing import Any
 
 import arviz as az
 import numpy as np
@@ -24,7 +25,17 @@ import xarray as xr
 from arviz_stats import ELPDDataLOO
 from scipy.special import expit, gammaln, log_expit, logsumexp
 
-from hlmkit._validate import check_columns, check_count, check_frame, check_no_missing, check_seed
+from hlmkit._validate import (
+    check_array,
+    check_columns,
+    check_count,
+    check_frame,
+    check_mapping,
+    check_name,
+    check_no_missing,
+    check_probability,
+    check_seed,
+)
 from hlmkit.binary import _check_binary, _check_counts
 
 _SAMPLE_DIMS = ("chain", "draw")
@@ -45,6 +56,27 @@ def _check_model(model: object) -> pm.Model:
     if not isinstance(model, pm.Model):
         raise TypeError(f"`model` must be a pymc.Model (from an hlmkit builder), got {type(model).__name__}.")
     return model
+
+
+def _check_fit_of(idata: xr.DataTree, model: pm.Model) -> None:
+    """Raise unless the posterior holds every free variable of ``model``, with the model's shapes."""
+    posterior = idata.posterior
+    missing = [v.name for v in model.free_RVs if v.name not in posterior.data_vars]
+    if missing:
+        raise ValueError(
+            f"The posterior lacks the model's free variable(s) {missing}: `idata` is not a fit of this `model`."
+        )
+    shapes = model.eval_rv_shapes()
+    wrong = {
+        v.name: (tuple(int(k) for k in shapes[v.name]), posterior[v.name].shape[2:])
+        for v in model.free_RVs
+        if tuple(int(k) for k in shapes[v.name]) != tuple(posterior[v.name].shape[2:])
+    }
+    if wrong:
+        raise ValueError(
+            f"The posterior's draws have other shapes than the model's variables (model, posterior): {wrong}: "
+            "`idata` is not a fit of this `model`."
+        )
 
 
 class _quiet_pymc:
@@ -84,7 +116,8 @@ def add_log_likelihood(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
     TypeError
         If ``idata`` has no posterior or ``model`` is not a PyMC model.
     ValueError
-        If the posterior lacks a free variable of ``model`` (a fit of another model).
+        If the posterior lacks a free variable of ``model`` or holds it with another shape (a
+        fit of another model).
 
     Examples
     --------
@@ -100,11 +133,7 @@ def add_log_likelihood(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
     """
     idata = _check_tree(idata)
     model = _check_model(model)
-    missing = [v.name for v in model.free_RVs if v.name not in idata.posterior.data_vars]
-    if missing:
-        raise ValueError(
-            f"The posterior lacks the model's free variable(s) {missing}: `idata` is not a fit of this `model`."
-        )
+    _check_fit_of(idata, model)
     fit = idata.copy()
     if "log_likelihood" in fit.children:
         del fit["log_likelihood"]
@@ -173,6 +202,9 @@ def posterior_predictive(idata: xr.DataTree, model: pm.Model, *, seed: int) -> x
     ------
     TypeError
         If ``idata`` has no posterior, ``model`` is not a PyMC model or ``seed`` is not an integer.
+    ValueError
+        If the posterior lacks a free variable of ``model`` or holds it with another shape (a
+        fit of another model).
 
     Examples
     --------
@@ -186,6 +218,7 @@ def posterior_predictive(idata: xr.DataTree, model: pm.Model, *, seed: int) -> x
     idata = _check_tree(idata)
     model = _check_model(model)
     seed = check_seed(seed)
+    _check_fit_of(idata, model)
     with _quiet_pymc():
         replicated = pm.sample_posterior_predictive(
             idata, model=model, random_seed=seed, progressbar=False, extend_inferencedata=False
@@ -215,9 +248,11 @@ def predictive_draws(idata: xr.DataTree, var_name: str = "y", *, group: str = "p
     Raises
     ------
     TypeError
-        If ``idata`` lacks ``group``.
+        If ``idata`` lacks ``group``, or ``var_name`` is not a string.
     KeyError
         If ``var_name`` is not in the group.
+    ValueError
+        If ``group`` is not one of the two predictive groups.
 
     Examples
     --------
@@ -227,6 +262,9 @@ def predictive_draws(idata: xr.DataTree, var_name: str = "y", *, group: str = "p
     >>> predictive_draws(prior, group="prior_predictive").shape == (50, len(schools))
     True
     """
+    if group not in ("posterior_predictive", "prior_predictive"):
+        raise ValueError(f"`group` must be one of 'posterior_predictive', 'prior_predictive', got {group!r}.")
+    check_name(var_name, "var_name", kind="variable")
     tree = _check_tree(idata, group)
     available = list(tree[group].data_vars)
     if var_name not in available:
@@ -261,9 +299,11 @@ def rate_statistics(
 
     Raises
     ------
+    TypeError
+        If a count is not a number, or ``small`` is not an integer.
     ValueError
-        If shapes disagree, counts are invalid (negative, above their trials) or there are
-        fewer than two small schools.
+        If shapes disagree, counts are invalid (not whole, not finite, negative, above their
+        trials) or there are fewer than two small schools.
 
     Examples
     --------
@@ -275,13 +315,15 @@ def rate_statistics(
     >>> float(stats["overall rate"])
     0.5052631578947369
     """
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
+    k = check_array(successes, "successes")
+    n = check_array(trials, "trials")
     if n.ndim != 1 or k.shape[-1:] != n.shape:
         raise ValueError(
             f"`trials` must be one count per school and the last axis of `successes` must match it; "
             f"got shapes {k.shape} and {n.shape}."
         )
+    if (k != np.round(k)).any() or (n != np.round(n)).any():
+        raise ValueError("`successes` and `trials` must be whole numbers (counts of pupils), not rates.")
     if (n < 1).any() or (k < 0).any() or (k > n).any():
         raise ValueError("Counts must satisfy 0 <= successes <= trials and trials >= 1 for every school.")
     small = check_count(small, "small")
@@ -325,10 +367,13 @@ def check_statistics(
 
     Raises
     ------
+    TypeError
+        If an argument is not a mapping, or a value is not numeric.
     KeyError
         If a statistic is in one mapping and not the other.
     ValueError
-        If ``prob`` is not in (0, 1) or a statistic has no simulations.
+        If ``prob`` is not in (0, 1), a statistic has no simulations, or a value is not finite
+        (a NaN would silently give a p-value of 0).
 
     Examples
     --------
@@ -338,20 +383,24 @@ def check_statistics(
     >>> float(table.loc["mean", "p_value"])
     0.1
     """
+    check_mapping(replicated, "replicated", "{statistic: simulated values}")
+    check_mapping(observed, "observed", "{statistic: observed value}")
     if set(replicated) != set(observed):
         raise KeyError(
             f"`replicated` and `observed` must name the same statistics; got {sorted(replicated)} "
             f"and {sorted(observed)}."
         )
-    if not 0 < prob < 1:
-        raise ValueError(f"`prob` must lie strictly between 0 and 1, got {prob}.")
+    check_probability(prob, "prob")
     rows = {}
     tail = (1 - prob) / 2
     for name, values in replicated.items():
-        values = np.asarray(values, dtype=float).ravel()
+        values = check_array(values, f"replicated[{name!r}]").ravel()
         if values.size == 0:
             raise ValueError(f"The statistic {name!r} has no simulated values.")
-        obs = float(np.asarray(observed[name], dtype=float))
+        observed_value = check_array(observed[name], f"observed[{name!r}]")
+        if observed_value.size != 1:
+            raise ValueError(f"`observed[{name!r}]` must be one number, got {observed_value.size} values.")
+        obs = float(observed_value.ravel()[0])
         rows[name] = {
             "observed": obs,
             "predicted": float(values.mean()),
@@ -419,6 +468,8 @@ def integrated_log_likelihood(
 
     Raises
     ------
+    TypeError
+        If an argument is not numeric.
     ValueError
         If counts are invalid, ``tau`` is negative, or values are not finite.
 
@@ -430,14 +481,14 @@ def integrated_log_likelihood(
     >>> round(float(np.exp(integrated_log_likelihood([3], [4], 0.0, 0.0)[0])), 12)
     0.25
     """
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
+    k = check_array(successes, "successes", finite=False)
+    n = check_array(trials, "trials", finite=False)
     if k.ndim != 1 or k.shape != n.shape:
         raise ValueError(f"`successes` and `trials` must be 1-d and of equal length, got {k.shape} and {n.shape}.")
     if (n < 1).any() or (k < 0).any() or (k > n).any() or (k != np.round(k)).any() or (n != np.round(n)).any():
         raise ValueError("Counts must be whole numbers with 0 <= successes <= trials and trials >= 1.")
-    mu = np.asarray(mu, dtype=float)
-    tau = np.asarray(tau, dtype=float)
+    mu = check_array(mu, "mu", finite=False)
+    tau = check_array(tau, "tau", finite=False)
     if not (np.isfinite(mu).all() and np.isfinite(tau).all()) or (tau < 0).any():
         raise ValueError("`mu` must be finite and `tau` finite and non-negative.")
     n_nodes = check_count(n_nodes, "n_nodes", minimum=2)
@@ -476,7 +527,7 @@ def integrated_log_likelihood(
     return np.where(t > 0, integrated, point)
 
 
-def _loo_quietly(tree: xr.DataTree, var_name: str) -> tuple[object, list[str]]:
+def _loo_quietly(tree: xr.DataTree, var_name: str) -> tuple[Any, list[str]]:
     """``az.loo`` with its Pareto-k warning captured (and returned) rather than printed."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -584,7 +635,7 @@ def group_loo(
     return result
 
 
-def _exact_loo(elpd_i: xr.DataArray, *, n_samples: int) -> object:
+def _exact_loo(elpd_i: xr.DataArray, *, n_samples: int) -> ELPDDataLOO:
     """Build an ELPDDataLOO for points whose leave-one-out density is known exactly."""
     values = np.asarray(elpd_i.values, dtype=float)
     return ELPDDataLOO(
@@ -639,7 +690,8 @@ def student_loo(
     KeyError
         If a column or the variable is missing, or a student's group is not in the fit.
     ValueError
-        If the outcome is not 0/1 or ``var_name`` does not match ``group``.
+        If the outcome is not 0/1, ``var_name`` does not match ``group`` or does not hold
+        probabilities.
 
     Examples
     --------
@@ -676,6 +728,11 @@ def student_loo(
             raise KeyError(f"{group} {unknown} of `data` are not in the fit: LOO needs the data the model was fit to.")
         p = p.rename({group: "_group"})
     probability = p.transpose(*_SAMPLE_DIMS, "_group").values
+    if not (np.isfinite(probability).all() and (probability >= 0).all() and (probability <= 1).all()):
+        raise ValueError(
+            f"`var_name`={var_name!r} must hold probabilities in [0, 1] (e.g. 'p' of the hlmkit builders), "
+            "not log-odds or other values."
+        )
     pattern = codes * 2 + y
     unique, inverse = np.unique(pattern, return_inverse=True)
     group_of, outcome_of = unique // 2, unique % 2
@@ -704,7 +761,7 @@ def student_loo(
     )
 
 
-def pareto_k_table(results: Mapping[str, object]) -> pd.DataFrame:
+def pareto_k_table(results: Mapping[str, Any]) -> pd.DataFrame:
     """How many points of each LOO result have good, bad and very bad Pareto k.
 
     PSIS-LOO approximates leaving a point out by reweighting the posterior draws. The Pareto
@@ -727,6 +784,8 @@ def pareto_k_table(results: Mapping[str, object]) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        If ``results`` is not a mapping.
     ValueError
         If a result has no pointwise Pareto k.
 
@@ -740,6 +799,7 @@ def pareto_k_table(results: Mapping[str, object]) -> pd.DataFrame:
     >>> pareto_k_table({"m": fake}).loc["m", ["good", "bad", "very bad"]].tolist()
     [1, 1, 1]
     """
+    check_mapping(results, "results", "{'partial pooling': loo_result}")
     rows = {}
     for name, result in results.items():
         k = getattr(result, "pareto_k", None)
@@ -758,7 +818,7 @@ def pareto_k_table(results: Mapping[str, object]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
 
 
-def compare_models(results: Mapping[str, object], *, round_to: int = 1) -> pd.DataFrame:
+def compare_models(results: Mapping[str, Any], *, round_to: int = 1) -> pd.DataFrame:
     """Rank models by expected log predictive density (``az.compare``), in a readable table.
 
     Parameters
@@ -778,6 +838,8 @@ def compare_models(results: Mapping[str, object], *, round_to: int = 1) -> pd.Da
 
     Raises
     ------
+    TypeError
+        If ``results`` is not a mapping or ``round_to`` is not an integer.
     ValueError
         If fewer than two models are given or they were scored on different numbers of points.
 
@@ -793,6 +855,8 @@ def compare_models(results: Mapping[str, object], *, round_to: int = 1) -> pd.Da
     >>> compare_models({"a": fake([-1.0, -2.0]), "b": fake([-1.5, -2.5])}).index.tolist()
     ['a', 'b']
     """
+    check_mapping(results, "results", "{'no pooling': loo_a, 'partial pooling': loo_b}")
+    round_to = check_count(round_to, "round_to", minimum=0)
     if len(results) < 2:
         raise ValueError("`results` must hold at least two models to compare.")
     sizes = {name: getattr(r, "n_data_points", None) for name, r in results.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hlmkit._validate import check_columns, check_frame, check_no_missing
+from hlmkit._validate import check_columns, check_frame, check_name, check_no_missing
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ def encode_groups(data: pd.DataFrame, column: str) -> GroupIndex:
     ------
     KeyError
         If ``column`` is not in ``data``.
+    TypeError
+        If ``data`` is not a DataFrame or ``column`` is not a column name.
     ValueError
         If ``data`` is empty or ``column`` has missing values.
 
@@ -91,7 +93,7 @@ def encode_groups(data: pd.DataFrame, column: str) -> GroupIndex:
     [1, 2, 1]
     """
     check_frame(data)
-    check_columns(data, [column])
+    check_columns(data, [check_name(column, "column")])
     check_no_missing(data, column)
     codes, labels = pd.factorize(data[column], sort=True)
     return GroupIndex(name=column, codes=codes.astype(np.int64), labels=pd.Index(labels, name=column))
@@ -119,8 +121,13 @@ def parent_codes(data: pd.DataFrame, child: str, parent: str) -> np.ndarray:
 
     Raises
     ------
+    KeyError
+        If a column is missing.
+    TypeError
+        If ``data`` is not a DataFrame or ``child``/``parent`` are not column names.
     ValueError
-        If a child group appears under more than one parent (not nested).
+        If a child group appears under more than one parent (not nested), or a column has
+        missing values.
 
     Examples
     --------
@@ -132,7 +139,7 @@ def parent_codes(data: pd.DataFrame, child: str, parent: str) -> np.ndarray:
     [0, 0, 1]
     """
     check_frame(data)
-    check_columns(data, [child, parent])
+    check_columns(data, [check_name(child, "child"), check_name(parent, "parent")])
     child_index = encode_groups(data, child)
     parent_index = encode_groups(data, parent)
     pairs = pd.DataFrame({"child": child_index.codes, "parent": parent_index.codes}).drop_duplicates()

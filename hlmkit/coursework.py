@@ -35,7 +35,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,10 @@ def check_between(
     ------
     CheckFailed
         If a value lies outside its bounds, is missing (``...`` or NaN), or the shapes differ.
+    TypeError
+        If ``message`` is not a string or ``labels`` is not a sequence.
+    ValueError
+        If ``tolerance`` is negative, or ``labels`` does not hold one label per value.
 
     Examples
     --------
@@ -182,6 +186,13 @@ def check_between(
     hlmkit.coursework.CheckFailed: value b should lie between 4.0 and 9.0
     """
     __tracebackhide__ = True
+    if not isinstance(message, str):
+        raise TypeError(f"`message` must be a string, got {type(message).__name__}.")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0:
+        raise ValueError(f"`tolerance` must be a non-negative number, got {tolerance!r}.")
+    indexable = hasattr(labels, "__len__") and hasattr(labels, "__getitem__")
+    if labels is not None and (isinstance(labels, str) or not indexable):
+        raise TypeError(f"`labels` must be a sequence with one label per value, got {type(labels).__name__}.")
     arrays = []
     for name, item in (("values", values), ("first bound", bound_a), ("second bound", bound_b)):
         item = _evaluate(item, f"The {name} of this check could not be computed.")
@@ -202,6 +213,8 @@ def check_between(
     if value.shape != shape:
         raise CheckFailed(f"Expected {int(np.prod(shape))} values but got {value.size}.")
     value, low, high = (np.broadcast_to(x, shape).ravel() for x in (value, np.minimum(a, b), np.maximum(a, b)))
+    if labels is not None and len(labels) != value.size:
+        raise ValueError(f"`labels` must hold one label per value: got {len(labels)} labels for {value.size} values.")
     bad = np.flatnonzero(~((value >= low - tolerance) & (value <= high + tolerance)))
     if bad.size:
         k = int(bad[0])
@@ -347,6 +360,8 @@ def read_chapter(source: str | os.PathLike | Any, *, name: str | None = None) ->
     ------
     FileNotFoundError
         If the file does not exist.
+    TypeError
+        If ``source`` is neither a path nor a notebook, or ``name`` is not a string.
 
     Examples
     --------
@@ -383,7 +398,14 @@ def read_chapter(source: str | os.PathLike | Any, *, name: str | None = None) ->
     (True, [1], [3])
     """
     path = None
-    if isinstance(source, (str, os.PathLike)):
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"`name` must be a string (the chapter's name), got {type(name).__name__}.")
+    if not isinstance(source, str | os.PathLike) and not isinstance(getattr(source, "cells", None), list):
+        raise TypeError(
+            "`source` must be a chapter file path (str or pathlib.Path, e.g. 'chapters/01_why_hierarchical.md') "
+            f"or a notebook read with jupytext or nbformat, got {type(source).__name__}."
+        )
+    if isinstance(source, str | os.PathLike):
         import jupytext
 
         path = Path(source)
@@ -398,6 +420,13 @@ def read_chapter(source: str | os.PathLike | Any, *, name: str | None = None) ->
         name = name or "chapter"
         digest = hashlib.sha256(json.dumps([c.get("source", "") for c in notebook.cells]).encode()).hexdigest()
     return _parse(notebook, name, digest[:16], path)
+
+
+def _flush(pieces: list[_Piece], text: list[str], gated: str | None, cell_number: int) -> None:
+    """Move the Markdown lines gathered in ``text`` into ``pieces`` (inside a gated solution or not)."""
+    if text:
+        pieces.append(_Piece("gated-text" if gated is not None else "text", list(text), gated, md_cell=cell_number))
+        text.clear()
 
 
 def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
@@ -448,7 +477,8 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
                 role = "hidden-solution" if REMOVE_TAG in tags else "solution"
                 if gated in exercises:
                     exercise = exercises[gated]
-                    (exercise.hidden_solution_cells if role == "hidden-solution" else exercise.solution_cells).append(index)
+                    targets = exercise.hidden_solution_cells if role == "hidden-solution" else exercise.solution_cells
+                    targets.append(index)
                 roles[index] = (role, gated)
             elif SOLUTION_TAG in tags:
                 if current is None or REMOVE_TAG not in tags:
@@ -465,7 +495,9 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
                 if {PUBLIC_TAG, HIDDEN_TAG} <= tags:
                     problems.append(f"{head} is tagged both {PUBLIC_TAG} and {HIDDEN_TAG}: choose one.")
                 if kind == HIDDEN_TAG and REMOVE_TAG not in tags:
-                    problems.append(f"{head}: a {HIDDEN_TAG} cell must also be tagged {REMOVE_TAG} (else the website shows it).")
+                    problems.append(
+                        f"{head}: a {HIDDEN_TAG} cell must also be tagged {REMOVE_TAG} (else the website shows it)."
+                    )
                 if kind == PUBLIC_TAG and REMOVE_TAG in tags:
                     problems.append(f"{head}: a {PUBLIC_TAG} cell should be visible: drop {REMOVE_TAG}.")
                 if current not in exercises:
@@ -486,11 +518,6 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
         k = 0
         text: list[str] = []
 
-        def flush() -> None:
-            if text:
-                pieces.append(_Piece("gated-text" if gated is not None else "text", list(text), gated, md_cell=cell_number))
-                text.clear()
-
         while k < len(lines):
             line = lines[k]
             match = _FENCE.match(line)
@@ -501,6 +528,7 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
                 text.append(line)
                 k += 1
                 continue
+            assert match is not None  # a directive was matched: the branch above handles the rest
             end = _closing(lines, k, match["fence"])
             if end is None:
                 problems.append(f"{where}: the directive {line.strip()!r} is not closed in its cell.")
@@ -508,7 +536,7 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
             block = lines[k : end + 1]
             body = lines[k + 1 : end]
             label = (match["arg"].split() or [None])[0]
-            flush()
+            _flush(pieces, text, gated, cell_number)
             if directive in ("exercise", "exercise-start"):
                 current = add_exercise(_options(body).get("label"), line)
                 pieces.append(_Piece("exercise", block, current, md_cell=cell_number))
@@ -529,7 +557,7 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
                 pieces.append(_Piece("gated-end", block, gated, md_cell=cell_number))
                 gated = None
             k = end + 1
-        flush()
+        _flush(pieces, text, gated, cell_number)
     if gated is not None:
         problems.append(f"{where}: {{solution-start}} {gated} is never closed by {{solution-end}}.")
     for piece in pieces:
@@ -563,7 +591,7 @@ def _dependency_problems(notebook: Any, roles: dict[int, tuple[str, str | None]]
     """
     problems = []
     defined: set[str] = set()  # by chapter cells so far
-    from_solutions: dict[str, str] = {}  # name -> exercise whose solution defines it
+    from_solutions: dict[str, str | None] = {}  # name -> exercise whose solution defines it
     for k, cell in enumerate(notebook.cells):
         role, label = roles.get(k, (None, None))
         if role is None:
@@ -590,7 +618,35 @@ def _dependency_problems(notebook: Any, roles: dict[int, tuple[str, str | None]]
 
 
 def _as_chapter(chapter: Chapter | str | os.PathLike) -> Chapter:
-    return chapter if isinstance(chapter, Chapter) else read_chapter(chapter)
+    if isinstance(chapter, Chapter):
+        return chapter
+    if not isinstance(chapter, str | os.PathLike) and not isinstance(getattr(chapter, "cells", None), list):
+        raise TypeError(
+            "`chapter` must be a chapter file path (str or pathlib.Path, e.g. 'chapters/01_why_hierarchical.md') "
+            f"or a Chapter from read_chapter, got {type(chapter).__name__}."
+        )
+    return read_chapter(chapter)
+
+
+def _check_notebook(notebook: object, argument: str) -> Any:
+    if not isinstance(getattr(notebook, "cells", None), list):
+        raise TypeError(
+            f"`{argument}` must be a notebook (an nbformat.NotebookNode, e.g. from student_notebook or "
+            f"nbformat.read), got {type(notebook).__name__}."
+        )
+    return notebook
+
+
+def _check_path(value: object, argument: str) -> Path:
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"`{argument}` must be a path (str or pathlib.Path), got {type(value).__name__}.")
+    return Path(value)
+
+
+def _check_paths(values: object, argument: str, what: str) -> list:
+    if isinstance(values, str | os.PathLike) or not isinstance(values, Iterable):
+        raise TypeError(f"`{argument}` must be a list of {what}, e.g. [path], got {values!r:.80}.")
+    return list(values)
 
 
 def lint_chapter(chapter: Chapter | str | os.PathLike) -> list[str]:
@@ -613,6 +669,13 @@ def lint_chapter(chapter: Chapter | str | os.PathLike) -> list[str]:
     -------
     list of str
         One message per problem, naming the cell and what to do.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``chapter`` is a path to no file.
+    TypeError
+        If ``chapter`` is neither a path nor a chapter.
 
     Examples
     --------
@@ -680,9 +743,9 @@ def _assigned(source: str) -> list[str]:
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 target(node.target)
             elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        target(item.optional_vars)
+                for with_item in node.items:
+                    if with_item.optional_vars is not None:
+                        target(with_item.optional_vars)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 names.extend((alias.asname or alias.name).split(".")[0] for alias in node.names)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -706,7 +769,8 @@ def _loaded(source: str) -> set[str]:
     tree = _python(source)
     if tree is None:  # unparsable: be generous, every identifier-like word counts
         return set(re.findall(r"[A-Za-z_]\w*", source))
-    loaded, bound = set(), set()
+    loaded: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
@@ -716,7 +780,7 @@ def _loaded(source: str) -> set[str]:
 
 
 def _stub(chapter: Chapter, index: int, label: str) -> str:
-    """The code a student starts from in place of solution cell ``index``."""
+    """Return the code a student starts from in place of solution cell ``index``."""
     cells = chapter.notebook.cells
     later: set[str] = set()
     for k in range(index + 1, len(cells)):
@@ -732,7 +796,7 @@ def _stub(chapter: Chapter, index: int, label: str) -> str:
 
 
 def _exercise_markdown(piece: _Piece, chapter: Chapter) -> list[str]:
-    """An ``{exercise}`` directive as plain Markdown that Jupyter renders."""
+    """Turn an ``{exercise}`` directive into plain Markdown that Jupyter renders."""
     body = piece.lines[1:-1] if piece.lines[-1:] and piece.lines[-1].strip().strip("`:") == "" else piece.lines[1:]
     options = _options(body)
     content = body[len(options) :]
@@ -755,7 +819,7 @@ def _cell_metadata(cell: Any) -> dict[str, Any]:
 
 
 def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
-    """The student version of a chapter: solutions replaced by stubs, hidden checks removed.
+    r"""Make the student version of a chapter: solutions replaced by stubs, hidden checks removed.
 
     Solution code cells become stubs (``# YOUR CODE HERE``, plus ``name = ...`` for each name
     that later cells use); ``{solution}`` text and the text of gated solutions become an answer
@@ -774,6 +838,13 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
     -------
     nbformat.NotebookNode
         A version 4 notebook with no outputs, ready to write with ``nbformat.write``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``chapter`` is a path to no file.
+    TypeError
+        If ``chapter`` is neither a path nor a chapter.
 
     Examples
     --------
@@ -802,7 +873,8 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
     ... '''
     >>> notebook = student_notebook(read_chapter(jupytext.reads(text, fmt="md:myst"), name="demo"))
     >>> [cell.source for cell in notebook.cells]
-    ['**Exercise 1** (`ex-demo`)\\n\\nStore 2 + 2 in `answer`.', '# Exercise 1 (ex-demo): YOUR CODE HERE\\nanswer = ...  # YOUR CODE HERE']
+    ['**Exercise 1** (`ex-demo`)\n\nStore 2 + 2 in `answer`.',
+     '# Exercise 1 (ex-demo): YOUR CODE HERE\nanswer = ...  # YOUR CODE HERE']
     """
     import nbformat
     from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
@@ -858,6 +930,7 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
             flush()
             buffer_cell[0] = None
             index = piece.cell_index
+            assert index is not None  # a code piece always has its cell
             role, label = chapter.roles[index]
             source = source_cells[index]
             if role == "hidden-solution":
@@ -891,7 +964,8 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
     }
     notebook.cells = cells
     resources: dict[str, Any] = {}
-    notebook, resources = TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG, SOLUTION_TAG}).preprocess(notebook, resources)
+    remove = TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG, SOLUTION_TAG})
+    notebook, resources = remove.preprocess(notebook, resources)
     notebook, resources = ClearOutputPreprocessor().preprocess(notebook, resources)
     for k, cell in enumerate(notebook.cells):
         info = cell.metadata.get("coursework")
@@ -900,7 +974,7 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
 
 
 def reference_notebook(chapter: Chapter | str | os.PathLike) -> Any:
-    """The student notebook with every stub filled in with the reference solution.
+    """Make the student notebook with every stub filled in with the reference solution.
 
     What a perfect student would hand in: grading it must give full marks. Used by the tests
     and by ``scripts/coursework.py selftest``.
@@ -914,6 +988,13 @@ def reference_notebook(chapter: Chapter | str | os.PathLike) -> Any:
     -------
     nbformat.NotebookNode
         The student notebook whose answer cells hold the chapter's solution code.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``chapter`` is a path to no file.
+    TypeError
+        If ``chapter`` is neither a path nor a chapter.
 
     Examples
     --------
@@ -970,6 +1051,7 @@ def _solution_fingerprints(chapter: Chapter) -> dict[str, str]:
 
     for piece in chapter.pieces:
         if piece.kind == "code":
+            assert piece.cell_index is not None  # a code piece always has its cell
             role, label = chapter.roles[piece.cell_index]
             lines = lines_of(cells[piece.cell_index].source.splitlines())
             if role in ("solution", "hidden-solution", "hidden-check"):
@@ -1008,6 +1090,13 @@ def find_leaks(notebook: Any, chapter: Chapter | str | os.PathLike) -> list[str]
         or execution count; and any distinctive line (more than 16 characters) of a solution's
         code or text or of a hidden check that appears nowhere else in the chapter.
 
+    Raises
+    ------
+    FileNotFoundError
+        If ``chapter`` is a path to no file.
+    TypeError
+        If ``notebook`` is not a notebook, or ``chapter`` is neither a path nor a chapter.
+
     Examples
     --------
     >>> import jupytext
@@ -1027,6 +1116,7 @@ def find_leaks(notebook: Any, chapter: Chapter | str | os.PathLike) -> list[str]
     >>> find_leaks(chapter.notebook, chapter)[0]
     'cell 1 (markdown): a solution directive is left'
     """
+    notebook = _check_notebook(notebook, "notebook")
     chapter = _as_chapter(chapter)
     fingerprints = _solution_fingerprints(chapter)
     leaks: list[str] = []
@@ -1071,6 +1161,10 @@ def write_student_notebooks(
 
     Raises
     ------
+    FileNotFoundError
+        If a chapter file does not exist.
+    TypeError
+        If ``chapters`` is not a list of paths (a single path is refused) or ``out`` not a path.
     RuntimeError
         If a student notebook would leak a solution (it is then not written); the message
         lists the leaks.
@@ -1082,15 +1176,18 @@ def write_student_notebooks(
     """
     import nbformat
 
-    folder = Path(out)
+    paths = _check_paths(chapters, "chapters", "chapter files")
+    folder = _check_path(out, "out")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in chapters:
+    for path in paths:
         chapter = read_chapter(path)
         notebook = student_notebook(chapter)
         leaks = find_leaks(notebook, chapter)
         if leaks:
-            raise RuntimeError(f"{chapter.name}: the student notebook would leak; not written:\n  " + "\n  ".join(leaks))
+            raise RuntimeError(
+                f"{chapter.name}: the student notebook would leak; not written:\n  " + "\n  ".join(leaks)
+            )
         target = folder / f"{chapter.name}.ipynb"
         nbformat.write(notebook, target)
         written.append(target)
@@ -1134,7 +1231,7 @@ class GradeResult:
     seconds: float = 0.0
 
     def row(self, label: str) -> dict[str, Any]:
-        """The row of exercise ``label``."""
+        """Return the row of exercise ``label``."""
         for row in self.rows:
             if row["exercise"] == label:
                 return row
@@ -1157,8 +1254,11 @@ class GradeResult:
         return int(sum(row["max_score"] or 0 for row in self.rows))
 
 
-def _blank_result(chapter: Chapter | None, student: str, submission: str, chapter_name: str | None = None) -> GradeResult:
-    result = GradeResult(student=student, submission=submission, chapter=chapter.name if chapter else (chapter_name or "?"))
+def _blank_result(
+    chapter: Chapter | None, student: str, submission: str, chapter_name: str | None = None
+) -> GradeResult:
+    name = chapter.name if chapter else (chapter_name or "?")
+    result = GradeResult(student=student, submission=submission, chapter=name)
     if chapter is None:
         result.rows.append(
             {"exercise": "?", "number": 0, "status": "pending", "score": 0, "max_score": 1, "reason": ""}
@@ -1181,14 +1281,16 @@ def _blank_result(chapter: Chapter | None, student: str, submission: str, chapte
     return result
 
 
-def _short(text: str, limit: int = 300) -> str:
+def _short(text: object, limit: int = 300) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _grading_notebook(notebook: Any, chapter: Chapter, result: GradeResult) -> tuple[Any, dict[int, tuple[str, str | None, str]]]:
-    """The submission's code cells with the chapter's checks put back after each exercise.
+def _grading_notebook(
+    notebook: Any, chapter: Chapter, result: GradeResult
+) -> tuple[Any, dict[int, tuple[str, str | None, str]]]:
+    """Return the submission's code cells with the chapter's checks put back after each exercise.
 
     Returns the notebook to execute and, per cell, ``(role, exercise label, where)``.
     """
@@ -1212,7 +1314,7 @@ def _grading_notebook(notebook: Any, chapter: Chapter, result: GradeResult) -> t
     for label in graded:  # chapter order
         if label in anchors:
             after.setdefault(anchors[label], []).append(label)
-    cells = []
+    cells: list[Any] = []
     roles: dict[int, tuple[str, str | None, str]] = {}
     for k, cell in enumerate(notebook.cells):
         info = cell.get("metadata", {}).get("coursework") or {}
@@ -1300,7 +1402,7 @@ def _execute(grading: Any, timeout: float) -> dict[int, tuple[str, str]]:
 
 
 def _responsive(client: Any, index: int) -> bool:
-    """After a timeout (and nbclient's interrupt): does the kernel answer a trivial cell?"""
+    """Tell whether the kernel still answers a trivial cell after a timeout (and nbclient's interrupt)."""
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -1314,6 +1416,14 @@ def _responsive(client: Any, index: int) -> bool:
         return False
     finally:
         client.timeout = saved
+
+
+def _check_timeout(timeout: object) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"`timeout` must be a number of seconds, got {timeout!r} ({type(timeout).__name__}).")
+    if not timeout > 0:
+        raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout!r}.")
+    return float(timeout)
 
 
 def grade_notebook(
@@ -1351,6 +1461,9 @@ def grade_notebook(
 
     Raises
     ------
+    TypeError
+        If ``submission`` is not a path, ``chapter`` not a chapter, ``timeout`` not a number or
+        ``student`` not a string.
     ValueError
         If ``timeout`` is not positive.
 
@@ -1363,10 +1476,11 @@ def grade_notebook(
     """
     import nbformat
 
-    if not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout!r}.")
+    timeout = _check_timeout(timeout)
+    path = _check_path(submission, "submission")
+    if student is not None and not isinstance(student, str):
+        raise TypeError(f"`student` must be a string (a name for the report), got {type(student).__name__}.")
     chapter = _as_chapter(chapter)
-    path = Path(submission)
     result = _blank_result(chapter, student or path.stem, str(path))
     started = time.perf_counter()
     try:
@@ -1375,7 +1489,8 @@ def grade_notebook(
             if not isinstance(notebook.get("cells"), list):
                 raise ValueError("it has no list of cells")
         except Exception as error:
-            result.fail_pending("unreadable", f"could not read the notebook: {type(error).__name__}: {_short(error, 200)}")
+            reason = f"could not read the notebook: {type(error).__name__}: {_short(error, 200)}"
+            result.fail_pending("unreadable", reason)
             return result
         meta = notebook.get("metadata", {}).get("coursework") or {}
         made_from = meta.get("chapter") if isinstance(meta, dict) else None
@@ -1385,18 +1500,25 @@ def grade_notebook(
         if not made_from:
             result.notes.append("the notebook has no coursework metadata (not made by `make student`?)")
         elif meta.get("source_sha256") != chapter.source_hash:
-            result.notes.append("the chapter has changed since this notebook was handed out; graded with the current checks")
+            result.notes.append(
+                "the chapter has changed since this notebook was handed out; graded with the current checks"
+            )
         grading, roles = _grading_notebook(notebook, chapter, result)
         stubs = {
             _stub(chapter, index, exercise.label).strip()
             for exercise in chapter.graded
             for index in exercise.solution_cells
         }
-        unchanged = {k for k, cell in enumerate(grading.cells) if roles.get(k, ("",))[0] == "answer" and cell.source.strip() in stubs}
+        unchanged = {
+            k
+            for k, cell in enumerate(grading.cells)
+            if roles.get(k, ("",))[0] == "answer" and cell.source.strip() in stubs
+        }
         status = _execute(grading, timeout)
         _score(result, roles, status, timeout, unchanged)
     except Exception as error:  # a bug or an odd notebook: still a row per exercise
-        result.fail_pending("error", f"the grader could not process this notebook: {type(error).__name__}: {_short(error, 200)}")
+        reason = f"the grader could not process this notebook: {type(error).__name__}: {_short(error, 200)}"
+        result.fail_pending("error", reason)
     finally:
         result.seconds = time.perf_counter() - started
     return result
@@ -1407,10 +1529,10 @@ def _score(
     roles: dict[int, tuple[str, str | None, str]],
     status: dict[int, tuple[str, str]],
     timeout: float,
-    unchanged: set[int] = frozenset(),
+    unchanged: Set[int] = frozenset(),
 ) -> None:
-    checks: dict[str, list[int]] = {}
-    answers: dict[str, list[int]] = {}
+    checks: dict[str | None, list[int]] = {}
+    answers: dict[str | None, list[int]] = {}
     for k, (role, label, where) in roles.items():
         if role in ("public check", "hidden check"):
             checks.setdefault(label, []).append(k)
@@ -1441,7 +1563,8 @@ def _score(
         if trouble:
             answer_state, answer_detail = trouble[0]
             if answer_state == "timeout":
-                state, message = "timeout", f"your answer ran longer than {timeout:g} s and was stopped (an endless loop?); {message}"
+                state = "timeout"
+                message = f"your answer ran longer than {timeout:g} s and was stopped (an endless loop?); {message}"
             elif answer_state == "not run":
                 state, message = "error", answer_detail
             else:
@@ -1575,8 +1698,12 @@ def grade_submissions(
     ------
     FileNotFoundError
         If a submission path does not exist.
+    TypeError
+        If ``submissions`` is not a list of paths (a single path is refused), or ``timeout`` is
+        not a number.
     ValueError
-        If ``chapter`` matches no chapter, or ``jobs`` is not a positive integer.
+        If ``chapter`` matches no chapter, ``jobs`` is not a positive integer or ``timeout`` is
+        not positive.
 
     Examples
     --------
@@ -1586,10 +1713,12 @@ def grade_submissions(
     """
     if not (isinstance(jobs, int) and jobs >= 1):
         raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
-    folder = Path(chapters_dir)
+    timeout = _check_timeout(timeout)
+    paths = _check_paths(submissions, "submissions", "notebooks or folders of notebooks")
+    folder = _check_path(chapters_dir, "chapters_dir")
     chapters = {path.stem: path for path in sorted(folder.glob("*.md"))}
     fixed = resolve_chapter(chapter, folder) if chapter is not None else None
-    items = _submissions(submissions)
+    items = _submissions(paths)
     tasks = []
     for path, student in items:
         name = fixed.stem if fixed else _chapter_of(path, chapters)
@@ -1613,6 +1742,22 @@ def grade_submissions(
     return results
 
 
+def _check_results(results: object) -> list[GradeResult]:
+    if isinstance(results, GradeResult):
+        raise TypeError("`results` must be a list of GradeResult, not a single one: pass [result].")
+    if not isinstance(results, Iterable):
+        raise TypeError(
+            f"`results` must be a list of GradeResult (from grade_submissions), got {type(results).__name__}."
+        )
+    results = list(results)
+    bad = [type(r).__name__ for r in results if not isinstance(r, GradeResult)]
+    if bad:
+        raise TypeError(
+            f"`results` must hold GradeResult objects (from grade_notebook or grade_submissions), got {bad[:3]}."
+        )
+    return results
+
+
 def grade_table(results: Iterable[GradeResult]) -> Any:
     """One row per student and exercise, as a DataFrame (what ``scores.csv`` holds).
 
@@ -1626,6 +1771,11 @@ def grade_table(results: Iterable[GradeResult]) -> Any:
     pandas.DataFrame
         Columns ``student, chapter, exercise, number, status, score, max_score, reason, submission``.
 
+    Raises
+    ------
+    TypeError
+        If ``results`` does not hold GradeResult objects.
+
     Examples
     --------
     >>> from hlmkit.coursework import GradeResult, grade_table
@@ -1638,6 +1788,7 @@ def grade_table(results: Iterable[GradeResult]) -> Any:
     """
     import pandas as pd
 
+    results = _check_results(results)
     columns = ["student", "chapter", "exercise", "number", "status", "score", "max_score", "reason", "submission"]
     records = [
         {"student": r.student, "chapter": r.chapter, "submission": r.submission, **row}
@@ -1665,6 +1816,11 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     dict of str to pathlib.Path
         ``{"scores": ..., "totals": ..., "report": ...}``.
 
+    Raises
+    ------
+    TypeError
+        If ``results`` does not hold GradeResult objects, or ``out`` is not a path.
+
     Examples
     --------
     >>> from hlmkit import write_grade_report
@@ -1672,7 +1828,8 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     """
     import pandas as pd
 
-    folder = Path(out)
+    results = _check_results(results)
+    folder = _check_path(out, "out")
     folder.mkdir(parents=True, exist_ok=True)
     table = grade_table(results)
     scores = folder / "scores.csv"
@@ -1700,10 +1857,12 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     for chapter_name in dict.fromkeys(r.chapter for r in results):
         group = [r for r in results if r.chapter == chapter_name]
         labels = list(dict.fromkeys(row["exercise"] for r in group for row in r.rows))
-        lines += [f"## {chapter_name}", "", "| student | " + " | ".join(labels) + " | score |", "|---" * (len(labels) + 2) + "|"]
+        header = "| student | " + " | ".join(labels) + " | score |"
+        lines += [f"## {chapter_name}", "", header, "|---" * (len(labels) + 2) + "|"]
         for r in group:
             cells = {row["exercise"]: symbol.get(row["status"], f"0 ({row['status']})") for row in r.rows}
-            lines.append(f"| {r.student} | " + " | ".join(cells.get(label, "") for label in labels) + f" | {r.score}/{r.max_score} |")
+            marks = " | ".join(cells.get(label, "") for label in labels)
+            lines.append(f"| {r.student} | {marks} | {r.score}/{r.max_score} |")
         lines.append("")
     lines += ["## Details", ""]
     for r in results:

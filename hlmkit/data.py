@@ -132,7 +132,7 @@ class SimulatedRegion:
     params: dict[str, float] = field(default_factory=dict)
 
     def featured_schools(self) -> dict[str, str]:
-        """The running story's two schools, chosen by rule so every chapter meets the same ones.
+        """Name the running story's two schools, chosen by rule so every chapter meets the same ones.
 
         Returns
         -------
@@ -195,7 +195,7 @@ def simulate_literacy(
     proficiency_threshold: float = 500.0,
     grades: tuple[int, int] = (4, 8),
 ) -> SimulatedRegion:
-    """Simulate the book's running example: literacy of students in a region, with known truth.
+    r"""Simulate the book's running example: literacy of students in a region, with known truth.
 
     The region has ``n_states`` states, each with ``counties_per_state`` counties, each
     with between 1 and ``2 * schools_per_county - 1`` schools (so some counties hold a
@@ -207,15 +207,15 @@ def simulate_literacy(
 
     .. math::
 
-        y_{i} = \\alpha_{j[i]} + \\beta_{\\text{grade}} (\\text{grade}_i - g_0)
-                + \\beta_{j[i]} \\text{SES}_i + \\varepsilon_i,
-        \\quad \\varepsilon_i \\sim N(0, \\sigma^2),
+        y_{i} = \alpha_{j[i]} + \beta_{\text{grade}} (\text{grade}_i - g_0)
+                + \beta_{j[i]} \text{SES}_i + \varepsilon_i,
+        \quad \varepsilon_i \sim N(0, \sigma^2),
 
-    with the school intercept :math:`\\alpha_j = \\mu + u_{\\text{state}} + u_{\\text{county}}
-    + \\text{sector, locale and mean-SES effects} + u_{\\text{school}}`, each :math:`u`
+    with the school intercept :math:`\alpha_j = \mu + u_{\text{state}} + u_{\text{county}}
+    + \text{sector, locale and mean-SES effects} + u_{\text{school}}`, each :math:`u`
     drawn from a normal distribution with its level's standard deviation, and a school SES
-    slope :math:`\\beta_j` that varies around ``beta_ses`` with sd ``slope_sd`` and
-    correlation ``slope_corr`` with :math:`u_{\\text{school}}`. A student is
+    slope :math:`\beta_j` that varies around ``beta_ses`` with sd ``slope_sd`` and
+    correlation ``slope_corr`` with :math:`u_{\text{school}}`. A student is
     ``proficient`` when literacy reaches ``proficiency_threshold``.
 
     Parameters
@@ -308,7 +308,9 @@ def simulate_literacy(
         or not all(isinstance(g, int) and not isinstance(g, bool) for g in grades)
         or grades[0] >= grades[1]
     ):
-        raise ValueError(f"`grades` must be a pair of integers (lowest, highest) with lowest < highest, got {grades!r}.")
+        raise ValueError(
+            f"`grades` must be a pair of integers (lowest, highest) with lowest < highest, got {grades!r}."
+        )
 
     rng = np.random.default_rng(seed)
     reference_grade = (grades[0] + grades[1]) // 2
@@ -318,7 +320,9 @@ def simulate_literacy(
     effect_state = rng.normal(0.0, tau_state, n_states)
     n_counties = n_states * counties_per_state
     county_state = np.repeat(np.arange(n_states), counties_per_state)
-    counties = [f"County {states[s].split()[-1]}{k + 1:02d}" for s in range(n_states) for k in range(counties_per_state)]
+    counties = [
+        f"County {states[s].split()[-1]}{k + 1:02d}" for s in range(n_states) for k in range(counties_per_state)
+    ]
     effect_county = rng.normal(0.0, tau_county, n_counties)
     n_schools_in_county = rng.integers(1, 2 * schools_per_county, size=n_counties)
 

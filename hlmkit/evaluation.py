@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hlmkit._validate import check_array, check_mapping, check_series
+
 #: Default school-size bands: upper bounds (inclusive) and their labels.
 SIZE_BANDS: tuple[tuple[float, str], ...] = (
     (15, "tiny (5-15)"),
@@ -33,6 +35,8 @@ def size_band(n: pd.Series | np.ndarray, bands: Sequence[tuple[float, str]] = SI
 
     Raises
     ------
+    TypeError
+        If a size is not a number, or ``bands`` is not a sequence of (upper, label) pairs.
     ValueError
         If a size is not positive, bounds do not increase, or a size exceeds the last bound.
 
@@ -42,11 +46,16 @@ def size_band(n: pd.Series | np.ndarray, bands: Sequence[tuple[float, str]] = SI
     >>> list(size_band([8, 30, 400]))
     ['tiny (5-15)', 'small (16-40)', 'large (> 100)']
     """
-    sizes = np.asarray(n, dtype=float)
+    sizes = check_array(n, "n", finite=False)
     if np.isnan(sizes).any() or (sizes <= 0).any():
         raise ValueError("Group sizes `n` must be positive numbers.")
-    uppers = np.array([upper for upper, _ in bands], dtype=float)
-    labels = [label for _, label in bands]
+    try:
+        uppers = np.array([upper for upper, _ in bands], dtype=float)
+        labels = [label for _, label in bands]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`bands` must be a sequence of (upper bound, label) pairs such as SIZE_BANDS, got {bands!r:.80}."
+        ) from None
     if len(uppers) == 0 or (np.diff(uppers) <= 0).any():
         raise ValueError("`bands` must be a non-empty sequence of (upper bound, label) with increasing bounds.")
     if (sizes > uppers[-1]).any():
@@ -82,6 +91,8 @@ def scoreboard(
 
     Raises
     ------
+    TypeError
+        If ``estimates`` is not a mapping of Series, or ``truth`` or ``sizes`` is not a Series.
     ValueError
         If there are no strategies, or an estimate or truth is missing for a group, or not finite.
 
@@ -95,6 +106,11 @@ def scoreboard(
     >>> board.loc["guess", "overall"].round(3)
     np.float64(0.707)
     """
+    check_mapping(estimates, "estimates", "{'no pooling': series, 'partial pooling': series}")
+    check_series(truth, "truth")
+    check_series(sizes, "sizes")
+    for name, estimate in estimates.items():
+        check_series(estimate, f"estimates[{name!r}]")
     if not estimates:
         raise ValueError("`estimates` is empty: pass at least one strategy, e.g. {'no pooling': series}.")
     if "schools" in estimates:

@@ -6,7 +6,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import arviz as az
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from hlmkit._validate import check_count, check_seed
+from hlmkit._validate import check_count, check_flag, check_name, check_probability, check_seed, check_series
 
 #: Samplers that :func:`sample` accepts.
 SAMPLERS = ("nutpie", "pymc")
@@ -75,9 +75,11 @@ def sample(
     Raises
     ------
     TypeError
-        If ``model`` is not a PyMC model or ``seed`` is not an integer.
+        If ``model`` is not a PyMC model, ``seed`` or a count is not an integer,
+        ``target_accept`` is not a number or ``progressbar`` is not True or False.
     ValueError
-        If a count is below 1, the sampler is unknown or ``target_accept`` is not in (0, 1).
+        If a count is below 1 (``tune`` below 0), the sampler is unknown or ``target_accept``
+        is not in (0, 1).
 
     Examples
     --------
@@ -98,11 +100,10 @@ def sample(
         raise ValueError(f"`sampler` must be one of {SAMPLERS}, got {sampler!r}.")
     kwargs: dict = {}
     if target_accept is not None:
-        if not 0 < target_accept < 1:
-            raise ValueError(f"`target_accept` must lie strictly between 0 and 1, got {target_accept}.")
-        kwargs["target_accept"] = target_accept
+        kwargs["target_accept"] = check_probability(target_accept, "target_accept")
     if progressbar is None:
         progressbar = _progressbar_default()
+    progressbar = check_flag(progressbar, "progressbar")
     start = time.perf_counter()
     with model, warnings.catch_warnings():
         # The sampler reports how it ran on the `pymc` logger; the book reports diagnostics itself.
@@ -143,6 +144,13 @@ def _check_var_names(idata: xr.DataTree, var_names: Sequence[str] | None) -> lis
         return available
     if isinstance(var_names, str):
         var_names = [var_names]
+    if isinstance(var_names, Iterable) and not isinstance(var_names, Mapping):
+        var_names = list(var_names)
+    if not isinstance(var_names, list) or not all(isinstance(v, str) for v in var_names):
+        raise TypeError(
+            f"`var_names` must be a variable name or a list of variable names (str), got {var_names!r}. "
+            f"Available: {available}."
+        )
     if len(var_names) == 0:
         raise ValueError(f"`var_names` is empty: name the quantities to check, e.g. {available[:3]}.")
     missing = [v for v in var_names if v not in available]
@@ -287,7 +295,7 @@ def group_estimates(
     sizes: pd.Series | None = None,
     prob: float = 0.9,
 ) -> pd.DataFrame:
-    """A tidy table of a group-level quantity: one row per group, estimate and interval.
+    """Tabulate a group-level quantity tidily: one row per group, estimate and interval.
 
     Parameters
     ----------
@@ -307,6 +315,9 @@ def group_estimates(
 
     Raises
     ------
+    TypeError
+        If ``idata`` is not a fit, ``var_name`` is not a string, ``prob`` is not a number
+        or ``sizes`` is not a Series.
     KeyError
         If ``var_name`` is not in the posterior, or ``sizes`` lacks a group.
     ValueError
@@ -322,9 +333,10 @@ def group_estimates(
     ['mean', 'sd', 'lower', 'upper']
     """
     idata = _check_tree(idata)
-    _check_var_names(idata, [var_name])
-    if not 0 < prob < 1:
-        raise ValueError(f"`prob` must lie strictly between 0 and 1, got {prob}.")
+    _check_var_names(idata, [check_name(var_name, "var_name", kind="variable")])
+    check_probability(prob, "prob")
+    if sizes is not None:
+        check_series(sizes, "sizes")
     draws = idata.posterior[var_name]
     dims = [d for d in draws.dims if d not in ("chain", "draw")]
     if len(dims) != 1:
@@ -350,7 +362,26 @@ def group_estimates(
 
 
 def posterior_draws(idata: xr.DataTree, var_name: str) -> np.ndarray:
-    """All draws of a variable, chains stacked first: shape ``(n_draws, *dims)``.
+    """Return all draws of a variable, chains stacked first: shape ``(n_draws, *dims)``.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit from :func:`sample`.
+    var_name : str
+        A posterior variable.
+
+    Returns
+    -------
+    numpy.ndarray
+        The draws, one row per draw (chain by chain), then the variable's own dims.
+
+    Raises
+    ------
+    TypeError
+        If ``idata`` is not a fit or ``var_name`` is not a string.
+    KeyError
+        If ``var_name`` is not in the posterior.
 
     Examples
     --------
@@ -361,13 +392,13 @@ def posterior_draws(idata: xr.DataTree, var_name: str) -> np.ndarray:
     (200,)
     """
     idata = _check_tree(idata)
-    _check_var_names(idata, [var_name])
+    _check_var_names(idata, [check_name(var_name, "var_name", kind="variable")])
     draws = idata.posterior[var_name]
     return draws.stack(sample=("chain", "draw")).transpose("sample", ...).values
 
 
 def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, prob: float = 0.9) -> pd.DataFrame:
-    """A readable posterior table: mean, sd, central interval, bulk ESS and r_hat per quantity.
+    """Summarise a posterior readably: mean, sd, central interval, bulk ESS and r_hat per quantity.
 
     Numbers are rounded for reading: each row's mean, sd and interval to two significant
     digits of its posterior sd (a quantity known to within 0.5 is not shown to 12 digits),
@@ -407,8 +438,7 @@ def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None
     """
     idata = _check_tree(idata)
     names = _check_var_names(idata, var_names)
-    if not 0 < prob < 1:
-        raise ValueError(f"`prob` must lie strictly between 0 and 1, got {prob}.")
+    check_probability(prob, "prob")
     raw = pd.DataFrame(az.summary(idata, var_names=names, ci_prob=prob, ci_kind="eti", round_to="none"))
     lower = next(c for c in raw.columns if c.endswith("_lb"))
     upper = next(c for c in raw.columns if c.endswith("_ub"))

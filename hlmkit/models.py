@@ -14,12 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pymc as pm
 
-from hlmkit._validate import check_columns, check_frame, check_numeric
+from hlmkit._validate import (
+    check_columns,
+    check_flag,
+    check_frame,
+    check_name,
+    check_names,
+    check_not_all_singletons,
+    check_numeric,
+)
 from hlmkit.coding import GroupIndex, encode_groups
 
 PARAMETERIZATIONS = ("noncentered", "centered")
@@ -41,20 +50,15 @@ class _Design:
 def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *, group: str | None = None) -> _Design:
     """Validate the columns and return arrays and the scales that set the priors."""
     check_frame(data)
-    if isinstance(predictors, str):
-        predictors = [predictors]
-    predictors = list(predictors)
-    if not isinstance(outcome, str):
-        raise TypeError(f"`outcome` must be a column name (str), got {outcome!r}.")
-    if group is not None and not isinstance(group, str):
-        raise TypeError(f"`group` must be a column name (str), got {group!r}.")
+    predictors = check_names(predictors, "predictors")
+    check_name(outcome, "outcome")
+    if group is not None:
+        check_name(group, "group")
     if group in RESERVED_NAMES:
         raise ValueError(
             f"The group column {group!r} has a name the model uses for its own dims and variables "
             f"{RESERVED_NAMES}. Rename it first, e.g. data.rename(columns={{{group!r}: '{group}_id'}})."
         )
-    if len(set(predictors)) != len(predictors):
-        raise ValueError(f"`predictors` lists a column twice: {predictors}.")
     if outcome in predictors or (group is not None and group in predictors + [outcome]):
         raise ValueError(
             f"The outcome {outcome!r}, group {group!r} and predictors {predictors} must be different columns."
@@ -92,9 +96,9 @@ def _coords(design: _Design, n_obs: int, index: GroupIndex | None = None) -> dic
 
 
 def complete_pooling_model(data: pd.DataFrame, outcome: str, predictors: Sequence[str] = ()) -> pm.Model:
-    """One regression for everybody: every group is assumed identical.
+    r"""One regression for everybody: every group is assumed identical.
 
-    .. math:: y_i \\sim N(\\alpha + x_i^\\top \\beta, \\sigma^2)
+    .. math:: y_i \sim N(\alpha + x_i^\top \beta, \sigma^2)
 
     Parameters
     ----------
@@ -138,13 +142,13 @@ def complete_pooling_model(data: pd.DataFrame, outcome: str, predictors: Sequenc
 
 
 def no_pooling_model(data: pd.DataFrame, outcome: str, group: str, predictors: Sequence[str] = ()) -> pm.Model:
-    """A separate intercept for every group, with no link between groups.
+    r"""Give every group a separate intercept, with no link between groups.
 
     Each group's intercept has its own fixed, wide prior, so a group learns only from
     its own rows. Slopes of ``predictors`` and ``sigma`` are shared.
 
-    .. math:: y_i \\sim N(\\alpha_{j[i]} + x_i^\\top \\beta, \\sigma^2), \\quad
-              \\alpha_j \\sim N(\\bar y, (2.5 s_y)^2) \\text{ independently}
+    .. math:: y_i \sim N(\alpha_{j[i]} + x_i^\top \beta, \sigma^2), \quad
+              \alpha_j \sim N(\bar y, (2.5 s_y)^2) \text{ independently}
 
     Parameters
     ----------
@@ -153,7 +157,8 @@ def no_pooling_model(data: pd.DataFrame, outcome: str, group: str, predictors: S
     outcome : str
         Numeric outcome column.
     group : str
-        Grouping column (e.g. ``"school"``); a group may have a single row.
+        Grouping column (e.g. ``"school"``); a group may have a single row, but not every
+        group (then ``sigma`` could not be told apart from the group intercepts).
     predictors : sequence of str, optional
         Numeric predictor columns with common slopes.
 
@@ -165,8 +170,9 @@ def no_pooling_model(data: pd.DataFrame, outcome: str, group: str, predictors: S
     Raises
     ------
     KeyError, TypeError, ValueError
-        As for :func:`complete_pooling_model`, and if ``group`` has missing values or is
-        named like one of the model's own dims or variables (``RESERVED_NAMES``).
+        As for :func:`complete_pooling_model`, and if ``group`` has missing values, every
+        group has a single row, or ``group`` is named like one of the model's own dims or
+        variables (``RESERVED_NAMES``).
 
     Examples
     --------
@@ -178,6 +184,7 @@ def no_pooling_model(data: pd.DataFrame, outcome: str, group: str, predictors: S
     """
     design = _design(data, outcome, predictors, group=group)
     index = encode_groups(data, group)
+    check_not_all_singletons(index.sizes, group)
     with pm.Model(coords=_coords(design, len(data), index)) as model:
         group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
         alpha = pm.Normal("alpha", mu=design.y_mean, sigma=2.5 * design.y_scale, dims=group)
@@ -194,10 +201,10 @@ def partial_pooling_model(
     *,
     parameterization: str = "noncentered",
 ) -> pm.Model:
-    """Varying intercepts: group intercepts drawn from a common distribution that is learned.
+    r"""Varying intercepts: group intercepts drawn from a common distribution that is learned.
 
-    .. math:: y_i \\sim N(\\alpha_{j[i]} + x_i^\\top \\beta, \\sigma^2), \\quad
-              \\alpha_j \\sim N(\\mu, \\tau^2)
+    .. math:: y_i \sim N(\alpha_{j[i]} + x_i^\top \beta, \sigma^2), \quad
+              \alpha_j \sim N(\mu, \tau^2)
 
     Parameters
     ----------
@@ -207,13 +214,13 @@ def partial_pooling_model(
         Numeric outcome column.
     group : str
         Grouping column; at least two groups are needed to learn ``tau``. A group may have
-        a single row.
+        a single row, but not every group (then ``tau`` and ``sigma`` could not be told apart).
     predictors : sequence of str, optional
         Numeric predictor columns with common slopes.
     parameterization : {"noncentered", "centered"}
-        ``"noncentered"`` writes :math:`\\alpha_j = \\mu + \\tau z_j` with :math:`z_j \\sim N(0, 1)`
+        ``"noncentered"`` writes :math:`\alpha_j = \mu + \tau z_j` with :math:`z_j \sim N(0, 1)`
         (free variable ``z``); it samples well when groups hold little data. ``"centered"``
-        draws :math:`\\alpha_j` directly and suits groups with much data each.
+        draws :math:`\alpha_j` directly and suits groups with much data each.
 
     Returns
     -------
@@ -225,9 +232,9 @@ def partial_pooling_model(
     KeyError, TypeError
         As for :func:`complete_pooling_model`.
     ValueError
-        As for :func:`complete_pooling_model`; also if there is only one group, the
-        parameterization is unknown, or ``group`` is named like one of the model's own dims
-        or variables (``RESERVED_NAMES``).
+        As for :func:`complete_pooling_model`; also if there is only one group, every group
+        has a single row, the parameterization is unknown, or ``group`` is named like one of
+        the model's own dims or variables (``RESERVED_NAMES``).
 
     Examples
     --------
@@ -246,6 +253,7 @@ def partial_pooling_model(
             f"Partial pooling needs at least two groups in {group!r} to learn how much groups "
             f"differ (tau), but found one ({index.labels[0]!r}). Use complete_pooling_model instead."
         )
+    check_not_all_singletons(index.sizes, group)
     with pm.Model(coords=_coords(design, len(data), index)) as model:
         group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
         mu = pm.Normal("mu", mu=design.y_mean, sigma=2.5 * design.y_scale)
@@ -280,20 +288,11 @@ GROWTH_RESERVED_NAMES = (
 
 
 def _column_names(columns: str | Sequence[str], argument: str) -> list[str]:
-    if isinstance(columns, str):
-        return [columns]
-    try:
-        names = list(columns)
-    except TypeError:
-        raise TypeError(f"`{argument}` must be a column name or a list of column names, got {columns!r}.") from None
-    if len(set(names)) != len(names):
-        raise ValueError(f"`{argument}` lists a column twice: {names}.")
-    return names
+    return check_names(columns, argument)
 
 
 def _check_group_name(name: object, argument: str) -> str:
-    if not isinstance(name, str):
-        raise TypeError(f"`{argument}` must be a column name (str), got {name!r}.")
+    name = check_name(name, argument)
     if name in RESERVED_NAMES or name in GROWTH_RESERVED_NAMES:
         raise ValueError(
             f"The group column {name!r} has a name the model uses for its own dims and variables. "
@@ -358,7 +357,7 @@ class _Sums:
 
 
 def _group_sums(design: _Design, varying: np.ndarray, index: GroupIndex) -> _Sums:
-    """The sufficient statistics of the Gaussian likelihood, per group, in one pass over the rows."""
+    """Compute the sufficient statistics of the Gaussian likelihood, per group, in one pass over the rows."""
     y = design.y - design.y_mean
     x, v = design.x, varying
     onehot = np.zeros((len(y), index.n_groups))
@@ -380,7 +379,7 @@ def _group_sums(design: _Design, varying: np.ndarray, index: GroupIndex) -> _Sum
 
 
 def _sufficient_loglik(sums: _Sums, alpha, slope, beta, sigma):
-    """The Gaussian log-likelihood of all rows from the per-group sums: O(groups) per evaluation.
+    """Compute the Gaussian log-likelihood of all rows from the per-group sums: O(groups) per evaluation.
 
     With u = y - x'beta and the residual r = u - alpha_j - v'b_j of a row in group j,
     sum(r^2) = sum(u^2) + sum_j [n_j alpha_j^2 - 2 alpha_j sum(u) - 2 b_j' sum(v u)
@@ -406,16 +405,14 @@ def _sufficient_loglik(sums: _Sums, alpha, slope, beta, sigma):
 
 
 def _common_slopes(design: _Design):
-    """The common slopes ``beta`` alone (no data node): for likelihoods computed from sums."""
+    """Add the common slopes ``beta`` alone (no data node): for likelihoods computed from sums."""
     if not design.predictors:
         return None
     return pm.Normal("beta", mu=0.0, sigma=2.5 * design.y_scale / design.x_scale, dims="predictor")
 
 
 def _check_flag(value: object, argument: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"`{argument}` must be True or False, got {value!r}.")
-    return value
+    return check_flag(value, argument)
 
 
 def group_predictors_model(
@@ -428,13 +425,13 @@ def group_predictors_model(
     parameterization: str = "centered",
     sufficient_statistics: bool = False,
 ) -> pm.Model:
-    """Varying intercepts whose mean depends on group-level predictors.
+    r"""Varying intercepts whose mean depends on group-level predictors.
 
     The school-level regression explains part of how schools differ; ``tau`` is what is
     left, and each school is shrunk toward *its predicted* intercept, not the grand mean:
 
-    .. math:: y_i \\sim N(\\alpha_{j[i]} + x_i^\\top \\beta, \\sigma^2), \\quad
-              \\alpha_j \\sim N(\\mu + w_j^\\top \\gamma, \\tau^2)
+    .. math:: y_i \sim N(\alpha_{j[i]} + x_i^\top \beta, \sigma^2), \quad
+              \alpha_j \sim N(\mu + w_j^\top \gamma, \tau^2)
 
     Parameters
     ----------
@@ -452,8 +449,8 @@ def group_predictors_model(
     predictors : sequence of str, optional
         Numeric student-level predictor columns with common slopes.
     parameterization : {"centered", "noncentered"}
-        ``"centered"`` draws :math:`\\alpha_j` directly (good when groups hold dozens of rows);
-        ``"noncentered"`` writes :math:`\\alpha_j = \\mu + w_j^\\top\\gamma + \\tau z_j`.
+        ``"centered"`` draws :math:`\alpha_j` directly (good when groups hold dozens of rows);
+        ``"noncentered"`` writes :math:`\alpha_j = \mu + w_j^\top\gamma + \tau z_j`.
     sufficient_statistics : bool
         Compute the likelihood from per-group sums (same posterior, O(groups) instead of
         O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
@@ -473,7 +470,8 @@ def group_predictors_model(
         For a missing or non-numeric column.
     ValueError
         If a group predictor varies within a group or is constant across groups, a column
-        has two roles, there are fewer than two groups, or the parameterization is unknown.
+        has two roles, there are fewer than two groups, every group has a single row, or the
+        parameterization is unknown.
 
     Examples
     --------
@@ -492,7 +490,10 @@ def group_predictors_model(
     design = _design(data, outcome, predictors, group=group)
     index = encode_groups(data, group)
     if index.n_groups < 2:
-        raise ValueError(f"A multilevel model needs at least two groups in {group!r}, found one.")
+        raise ValueError(
+            f"A multilevel model needs at least two groups in {group!r}, found one. Use complete_pooling_model instead."
+        )
+    check_not_all_singletons(index.sizes, group)
     w, w_scale = _group_level_design(data, group, group_predictors, index, [outcome, group, *design.predictors])
     coords = _coords(design, len(data), index)
     if group_predictors:
@@ -529,7 +530,7 @@ def varying_slopes_model(
     intercepts: str = "noncentered",
     sufficient_statistics: bool = False,
 ) -> pm.Model:
-    """Varying intercepts and varying slopes, correlated, with an LKJ prior on their correlation.
+    r"""Varying intercepts and varying slopes, correlated, with an LKJ prior on their correlation.
 
     Each group has an intercept and a slope for each ``varying`` predictor; these effects
     are drawn together from a multivariate normal whose standard deviations ``tau`` and
@@ -537,17 +538,17 @@ def varying_slopes_model(
 
     .. math::
 
-        y_i &\\sim N\\big(\\alpha_{j[i]} + x_i^\\top b_{j[i]} + v_i^\\top \\beta, \\sigma^2\\big),\\\\
-        (\\alpha_j, b_j) &\\sim \\mathrm{MVN}\\big((\\mu + w_j^\\top\\gamma,\\ \\mu_b),\\
-              \\mathrm{diag}(\\tau)\\, \\Omega\\, \\mathrm{diag}(\\tau)\\big),
-        \\quad \\Omega \\sim \\mathrm{LKJ}(\\eta).
+        y_i &\sim N\big(\alpha_{j[i]} + x_i^\top b_{j[i]} + v_i^\top \beta, \sigma^2\big),\\
+        (\alpha_j, b_j) &\sim \mathrm{MVN}\big((\mu + w_j^\top\gamma,\ \mu_b),\
+              \mathrm{diag}(\tau)\, \Omega\, \mathrm{diag}(\tau)\big),
+        \quad \Omega \sim \mathrm{LKJ}(\eta).
 
-    The model is written non-centred with a Cholesky factor, :math:`(\\alpha_j, b_j) =
-    \\text{mean} + L z_j` with :math:`z_j \\sim N(0, I)` (``pm.LKJCholeskyCov``), which samples
+    The model is written non-centred with a Cholesky factor, :math:`(\alpha_j, b_j) =
+    \text{mean} + L z_j` with :math:`z_j \sim N(0, I)` (``pm.LKJCholeskyCov``), which samples
     cleanly where the centred form diverges. With ``intercepts="centered"`` the intercepts are
-    drawn directly, :math:`\\alpha_j \\sim N(\\text{mean}_j, \\tau_\\alpha^2)`, and only the
-    slopes are non-centred, given the intercept (:math:`z_{j0} = (\\alpha_j - \\text{mean}_j) /
-    \\tau_\\alpha`): the same model, which mixes better when groups hold dozens of rows each.
+    drawn directly, :math:`\alpha_j \sim N(\text{mean}_j, \tau_\alpha^2)`, and only the
+    slopes are non-centred, given the intercept (:math:`z_{j0} = (\alpha_j - \text{mean}_j) /
+    \tau_\alpha`): the same model, which mixes better when groups hold dozens of rows each.
 
     Parameters
     ----------
@@ -591,8 +592,9 @@ def varying_slopes_model(
     KeyError, TypeError
         For a missing or non-numeric column.
     ValueError
-        If ``varying`` is empty, a column has two roles, there are fewer than three groups,
-        ``eta`` is not positive, or a group predictor is not constant within groups.
+        If ``varying`` is empty, a column has two roles, there are fewer than three groups or
+        every group has a single row, ``eta`` is not positive, or a group predictor is not
+        constant within groups.
 
     Examples
     --------
@@ -605,7 +607,9 @@ def varying_slopes_model(
     group = _check_group_name(group, "group")
     varying = _column_names(varying, "varying")
     if not varying:
-        raise ValueError("`varying` is empty: name at least one predictor whose slope varies, or use partial_pooling_model.")
+        raise ValueError(
+            "`varying` is empty: name at least one predictor whose slope varies, or use partial_pooling_model."
+        )
     predictors = _column_names(predictors, "predictors")
     both = [name for name in varying if name in predictors]
     if both:
@@ -624,8 +628,9 @@ def varying_slopes_model(
     if index.n_groups < 3:
         raise ValueError(
             f"Varying slopes need at least three groups in {group!r} to learn a correlation, "
-            f"found {index.n_groups}."
+            f"found {index.n_groups}: use partial_pooling_model, or more groups."
         )
+    check_not_all_singletons(index.sizes, group)
     w, w_scale = _group_level_design(
         data, group, group_predictors, index, [outcome, group, *design.predictors, *varying]
     )
@@ -685,16 +690,16 @@ def nested_model(
     parameterization: str | Mapping[str, str] = "noncentered",
     sufficient_statistics: bool = False,
 ) -> pm.Model:
-    """Varying intercepts at several nested levels: students in schools in counties in states.
+    r"""Varying intercepts at several nested levels: students in schools in counties in states.
 
     Each unit's intercept is drawn around its parent's, so a school borrows from its
     county, a county from its state, a state from the region:
 
     .. math::
 
-        y_i &\\sim N(\\alpha_{j[i]} + x_i^\\top\\beta, \\sigma^2),\\\\
-        \\alpha_j &= \\mu + w_j^\\top\\gamma + u^{\\text{state}}_{s[j]} + u^{\\text{county}}_{c[j]}
-            + u^{\\text{school}}_j, \\quad u^{\\ell} \\sim N(0, \\tau_\\ell^2).
+        y_i &\sim N(\alpha_{j[i]} + x_i^\top\beta, \sigma^2),\\
+        \alpha_j &= \mu + w_j^\top\gamma + u^{\text{state}}_{s[j]} + u^{\text{county}}_{c[j]}
+            + u^{\text{school}}_j, \quad u^{\ell} \sim N(0, \tau_\ell^2).
 
     Parameters
     ----------
@@ -734,8 +739,8 @@ def nested_model(
         For a missing or non-numeric column.
     ValueError
         If ``levels`` is empty or repeats a column, a level is not nested in the one
-        above or has fewer than two groups, a column has two roles, or a parameterization
-        is unknown.
+        above or has fewer than two groups, every group of the lowest level has a single row,
+        a column has two roles, or a parameterization is unknown.
 
     Examples
     --------
@@ -758,7 +763,9 @@ def nested_model(
             raise ValueError(f"`parameterization` names level(s) {unknown} that are not in `levels` {levels}.")
         choices = {level: parameterization.get(level, "noncentered") for level in levels}
     else:
-        raise TypeError(f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}.")
+        raise TypeError(
+            f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}."
+        )
     bad = {level: choice for level, choice in choices.items() if choice not in PARAMETERIZATIONS}
     if bad:
         raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS} for each level, got {bad}.")
@@ -778,6 +785,7 @@ def nested_model(
             f"Each level needs at least two groups to learn how they differ; found {few}. "
             "Drop that level from `levels`."
         )
+    check_not_all_singletons(indexes[-1].sizes, bottom)
     parents = [parent_codes(data, child, parent) for parent, child in zip(levels[:-1], levels[1:], strict=True)]
     w, w_scale = _group_level_design(data, bottom, group_predictors, indexes[-1], [*roles, *levels])
     coords = _coords(design, len(data)) | {"level": levels}
@@ -790,7 +798,7 @@ def nested_model(
     with pm.Model(coords=coords) as model:
         mu = pm.Normal("mu", mu=design.y_mean, sigma=2.5 * design.y_scale)
         tau = pm.HalfNormal("tau", sigma=design.y_scale, dims="level")
-        parent_alpha = None
+        parent_alpha: Any = None
         for k, level in enumerate(levels):
             mean = mu if k == 0 else parent_alpha[parents[k - 1]]
             if level == bottom and group_predictors:

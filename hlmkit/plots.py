@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from hlmkit._validate import (
+    check_array,
+    check_columns,
+    check_count,
+    check_frame,
+    check_mapping,
+    check_name,
+    check_no_missing,
+    check_number,
+    check_numeric,
+)
 from hlmkit.style import PALETTE, STRATEGY_COLORS
+
+
+def _plural(noun: str) -> str:
+    """English plural of a group's name: school -> schools, class -> classes, county -> counties."""
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return f"{noun}es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return f"{noun[:-1]}ies"
+    return f"{noun}s"
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -20,6 +42,38 @@ def _check_series(values: object, argument: str) -> pd.Series:
     if not isinstance(values, pd.Series):
         raise TypeError(f"`{argument}` must be a pandas Series indexed by group label, got {type(values).__name__}.")
     return values
+
+
+def _check_table(table: object, argument: str, columns: list[str], source: str, needs: str) -> pd.DataFrame:
+    """Return ``table`` if it is a non-empty DataFrame with finite numeric ``columns``, else raise."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"`{argument}` must be a DataFrame (use {source}), got {type(table).__name__}.")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise KeyError(f"`{argument}` needs columns {needs} (use {source}); missing: {missing}.")
+    if table.empty:
+        raise ValueError(f"`{argument}` is empty: there is nothing to draw.")
+    for column in columns:
+        check_array(table[column], f"{argument}[{column!r}]")
+    return table
+
+
+def _finite(values: pd.Series | pd.DataFrame, argument: str) -> None:
+    """Raise if a Series or table of estimates holds a missing or infinite value (it would vanish from the plot)."""
+    check_array(values, argument, finite=False)
+    array = np.asarray(values, dtype=float)
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"`{argument}` must be finite: it holds {int((~np.isfinite(array)).sum())} NaN or inf value(s), which "
+            "would silently vanish from the plot. Drop those groups first."
+        )
+
+
+def _positive_sizes(sizes: pd.Series | np.ndarray, argument: str = "sizes") -> np.ndarray:
+    n = check_array(sizes, argument)
+    if (n <= 0).any():
+        raise ValueError(f"`{argument}` must be positive group sizes (they set marker areas and log axes).")
+    return n
 
 
 def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, ax: Axes | None = None,
@@ -41,6 +95,16 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    TypeError
+        If ``summary`` is not a DataFrame or holds text.
+    KeyError
+        If ``summary`` lacks ``n`` or ``mean``.
+    ValueError
+        If ``summary`` is empty, a value is not finite, a size is not positive, or
+        ``grand_mean`` is not finite.
+
     Examples
     --------
     >>> from hlmkit import group_summary, plot_group_means, simulate_literacy
@@ -49,14 +113,17 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
     >>> ax.get_xscale()
     'log'
     """
-    if not {"n", "mean"} <= set(summary.columns):
-        raise KeyError("`summary` needs columns 'n' and 'mean' (use hlmkit.group_summary).")
+    _check_table(summary, "summary", ["n", "mean"], "hlmkit.group_summary", "'n' and 'mean'")
+    _positive_sizes(summary["n"], "summary['n']")
+    if grand_mean is not None:
+        grand_mean = check_number(grand_mean, "grand_mean")
     ax = _axes(ax)
     ax.scatter(summary["n"], summary["mean"], s=22, color=PALETTE["blue"], alpha=0.75, edgecolor="white", linewidth=0.5)
     if grand_mean is not None:
         ax.axhline(grand_mean, color=PALETTE["black"], linestyle="--", linewidth=1, label="mean of all students")
         ax.legend(loc="upper right")
     ax.set_xscale("log")
+    plain_log_ticks(ax, "x")
     ax.set_xlabel(f"pupils tested in the {label} (log scale)")
     ax.set_ylabel(f"{label} mean {outcome}")
     return ax
@@ -65,7 +132,7 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
 def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.Series, *,
                    grand_mean: float, ax: Axes | None = None, label: str = "school",
                    outcome: str = "literacy") -> Axes:
-    """The shrinkage plot: each group's no-pooling estimate pulled to its partial-pooling estimate.
+    """Draw the shrinkage plot: each group's no-pooling estimate pulled to its partial-pooling estimate.
 
     Groups are placed by size (log scale); an arrow runs from the no-pooling estimate
     (open circle) to the partial-pooling estimate (filled), marker area grows with size,
@@ -93,7 +160,8 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
     TypeError
         If an estimate or size argument is not a Series.
     ValueError
-        If the three Series do not cover the same groups.
+        If the three Series do not cover the same groups, an estimate or ``grand_mean`` is
+        not finite, or a size is not positive.
 
     Examples
     --------
@@ -109,6 +177,10 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
     groups = no_pooling.index
     if set(groups) != set(partial_pooling.index) or not set(groups) <= set(sizes.index):
         raise ValueError("`no_pooling`, `partial_pooling` and `sizes` must be indexed by the same groups.")
+    _finite(no_pooling, "no_pooling")
+    _finite(partial_pooling, "partial_pooling")
+    _positive_sizes(sizes.reindex(groups))
+    grand_mean = check_number(grand_mean, "grand_mean")
     n = sizes.reindex(groups).to_numpy(dtype=float)
     before = no_pooling.to_numpy(dtype=float)
     after = partial_pooling.reindex(groups).to_numpy(dtype=float)
@@ -118,15 +190,17 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
         ax.annotate("", xy=(x, y1), xytext=(x, y0),
                     arrowprops={"arrowstyle": "-|>", "color": "0.55", "lw": 0.8, "shrinkA": 2, "shrinkB": 2})
     ax.scatter(n, before, s=area, facecolor="none", edgecolor=STRATEGY_COLORS["no pooling"], linewidth=1.2,
-               label="no pooling (the school alone)")
+               label=f"no pooling (the {label} alone)")
     ax.scatter(n, after, s=area, color=STRATEGY_COLORS["partial pooling"], alpha=0.85,
                label="partial pooling (multilevel)")
     ax.axhline(grand_mean, color=STRATEGY_COLORS["complete pooling"], linestyle="--", linewidth=1.2,
                label="population mean")
     ax.set_xscale("log")
+    plain_log_ticks(ax, "x")
     ax.set_xlabel(f"pupils in the {label} (log scale)")
     ax.set_ylabel(f"estimated {label} {outcome}")
-    ax.legend(loc="upper right", fontsize=9)
+    # Above the axes, in one row: a legend inside would cover the small groups' points.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=9, frameon=False)
     return ax
 
 
@@ -153,6 +227,15 @@ def plot_caterpillar(estimates: pd.DataFrame, *, truth: pd.Series | None = None,
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    TypeError
+        If ``estimates`` is not a DataFrame or ``truth`` not a Series.
+    KeyError
+        If ``estimates`` lacks ``mean``, ``lower`` or ``upper``.
+    ValueError
+        If ``estimates`` is empty or holds a value that is not finite.
+
     Examples
     --------
     >>> import pandas as pd
@@ -162,8 +245,8 @@ def plot_caterpillar(estimates: pd.DataFrame, *, truth: pd.Series | None = None,
     >>> ax.get_xlabel()
     'groups, ordered by estimate'
     """
-    if not {"mean", "lower", "upper"} <= set(estimates.columns):
-        raise KeyError("`estimates` needs columns 'mean', 'lower', 'upper' (use hlmkit.group_estimates).")
+    _check_table(estimates, "estimates", ["mean", "lower", "upper"], "hlmkit.group_estimates",
+                 "'mean', 'lower', 'upper'")
     if truth is not None:
         _check_series(truth, "truth")
     table = estimates.sort_values("mean") if sort else estimates
@@ -206,9 +289,10 @@ def plot_group_residuals(residuals: pd.Series, groups: pd.Series, *, ax: Axes | 
     Raises
     ------
     TypeError
-        If an argument is not a Series.
+        If an argument is not a Series, or the residuals are not numeric.
     ValueError
-        If the two Series differ in length or hold missing values.
+        If the two Series differ in length or hold missing values, or every group has a
+        single observation.
 
     Examples
     --------
@@ -222,13 +306,20 @@ def plot_group_residuals(residuals: pd.Series, groups: pd.Series, *, ax: Axes | 
     _check_series(groups, "groups")
     if len(residuals) != len(groups):
         raise ValueError(f"`residuals` ({len(residuals)}) and `groups` ({len(groups)}) must have the same length.")
+    if not (pd.api.types.is_numeric_dtype(residuals) or pd.api.types.is_bool_dtype(residuals)):
+        raise TypeError(
+            f"`residuals` must be numeric, but has dtype {residuals.dtype}: convert it first, e.g. with pd.to_numeric."
+        )
     if residuals.isna().any() or groups.isna().any():
         raise ValueError("`residuals` and `groups` must not hold missing values.")
     frame = pd.DataFrame({"r": residuals.to_numpy(dtype=float), "g": groups.to_numpy()})
     stats = frame.groupby("g")["r"].agg(["mean", "size"]).sort_values("mean")
     within = frame["r"] - frame.groupby("g")["r"].transform("mean")
     if len(frame) == len(stats):
-        raise ValueError("Every group has a single observation: there is no within-group spread to size the bars.")
+        raise ValueError(
+            "Every group in `groups` has a single observation: there is no within-group spread to size the bars. "
+            "Plot residuals by a coarser grouping."
+        )
     dof = len(frame) - len(stats)
     se = np.sqrt((within**2).sum() / dof) / np.sqrt(stats["size"].to_numpy())
     position = np.arange(len(stats))
@@ -239,7 +330,7 @@ def plot_group_residuals(residuals: pd.Series, groups: pd.Series, *, ax: Axes | 
         ax.errorbar(position[mask], stats["mean"].to_numpy()[mask], yerr=2 * se[mask], fmt="o", markersize=3,
                     color=color, elinewidth=0.8, label=f"{name} ({int(mask.sum())})")
     ax.set_xticks([])
-    ax.set_xlabel(f"{label}s, ordered by mean residual")
+    ax.set_xlabel(f"{_plural(label)}, ordered by mean residual")
     ax.set_ylabel(f"mean residual of the {label}")
     ax.legend(loc="upper left")
     return ax
@@ -273,8 +364,10 @@ def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Ax
 
     Raises
     ------
+    TypeError
+        If a value is not a number, or ``bins`` is not an integer.
     ValueError
-        If there are no simulated values or the observed value is not finite.
+        If there are no simulated values, the observed value is not finite, or ``bins`` is below 1.
 
     Examples
     --------
@@ -284,13 +377,12 @@ def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Ax
     >>> ax.get_xlabel()
     'max'
     """
-    values = np.asarray(replicated, dtype=float).ravel()
+    values = check_array(replicated, "replicated", finite=False).ravel()
     values = values[np.isfinite(values)]
     if values.size == 0:
         raise ValueError("`replicated` has no finite values to draw.")
-    observed = float(observed)
-    if not np.isfinite(observed):
-        raise ValueError(f"`observed` must be finite, got {observed}.")
+    observed = check_number(observed, "observed")
+    bins = check_count(bins, "bins")
     ax = _axes(ax)
     ax.hist(values, bins=bins, color=color or PALETTE["sky"], alpha=0.8, label="simulated data sets")
     ax.axvline(observed, color=PALETTE["black"], linewidth=2, label="observed")
@@ -327,8 +419,10 @@ def plot_pareto_k(pareto_k: np.ndarray, sizes: np.ndarray, *, good_k: float = 0.
 
     Raises
     ------
+    TypeError
+        If a value is not a number.
     ValueError
-        If the two arrays differ in length or a size is not positive.
+        If the two arrays differ in length, a value is not finite or a size is not positive.
 
     Examples
     --------
@@ -337,12 +431,13 @@ def plot_pareto_k(pareto_k: np.ndarray, sizes: np.ndarray, *, good_k: float = 0.
     >>> ax.get_xscale()
     'log'
     """
-    k = np.asarray(pareto_k, dtype=float).ravel()
-    n = np.asarray(sizes, dtype=float).ravel()
+    k = check_array(pareto_k, "pareto_k").ravel()
+    n = check_array(sizes, "sizes").ravel()
     if k.shape != n.shape:
         raise ValueError(f"`pareto_k` ({k.size}) and `sizes` ({n.size}) must have one value per group each.")
     if (n <= 0).any():
         raise ValueError("`sizes` must be positive.")
+    good_k = check_number(good_k, "good_k")
     ax = _axes(ax)
     bad = k > good_k
     ax.scatter(n[~bad], k[~bad], s=16, color=color or PALETTE["blue"], label=f"k <= {good_k:.2f} ({int((~bad).sum())})")
@@ -365,7 +460,7 @@ def plot_within_between(data: pd.DataFrame, x: str, y: str, group: str, *, withi
                         between_slope: float, between_intercept: float, ax: Axes | None = None,
                         label: str = "school", x_label: str | None = None, y_label: str | None = None,
                         coverage: float = 0.8) -> Axes:
-    """The two slopes of a predictor: within groups (short lines) and between groups (long line).
+    """Draw the two slopes of a predictor: within groups (short lines) and between groups (long line).
 
     Each group is a dot at its mean ``(x, y)`` (area grows with its size), crossed by a
     short line with the *within*-group slope over the central ``coverage`` of its own
@@ -402,8 +497,11 @@ def plot_within_between(data: pd.DataFrame, x: str, y: str, group: str, *, withi
     ------
     KeyError
         If a column is missing.
+    TypeError
+        If ``data`` is not a DataFrame, ``x`` or ``y`` is not numeric, or a slope is not a number.
     ValueError
-        If a slope or intercept is not finite or ``coverage`` is not in (0, 1].
+        If ``data`` is empty, ``x``, ``y`` or ``group`` has missing (or infinite) values, a
+        slope or intercept is not finite, or ``coverage`` is not in (0, 1].
 
     Examples
     --------
@@ -415,14 +513,15 @@ def plot_within_between(data: pd.DataFrame, x: str, y: str, group: str, *, withi
     >>> len(ax.get_lines()) >= 3
     True
     """
-    missing = [c for c in (x, y, group) if c not in data.columns]
-    if missing:
-        raise KeyError(f"Column(s) {missing} not found in `data`.")
-    for name, value in (("within_slope", within_slope), ("between_slope", between_slope),
-                        ("between_intercept", between_intercept)):
-        if not np.isfinite(float(value)):
-            raise ValueError(f"`{name}` must be a finite number, got {value!r}.")
-    if not 0 < coverage <= 1:
+    check_frame(data)
+    check_columns(data, [check_name(x, "x"), check_name(y, "y"), check_name(group, "group")])
+    check_numeric(data, x, role="x")
+    check_numeric(data, y, role="y")
+    check_no_missing(data, group)
+    within_slope = check_number(within_slope, "within_slope")
+    between_slope = check_number(between_slope, "between_slope")
+    between_intercept = check_number(between_intercept, "between_intercept")
+    if not 0 < check_number(coverage, "coverage") <= 1:
         raise ValueError(f"`coverage` must lie in (0, 1], got {coverage}.")
     tail = (1 - coverage) / 2
     grouped = data.groupby(group)[x]
@@ -440,7 +539,7 @@ def plot_within_between(data: pd.DataFrame, x: str, y: str, group: str, *, withi
                linewidth=0.5, zorder=3, label=f"{label} means")
     grid = np.linspace(stats["x"].min(), stats["x"].max(), 50)
     ax.plot(grid, between_intercept + between_slope * grid, color=PALETTE["vermillion"], linewidth=2.2, zorder=4,
-            label=f"between {label}s (slope {between_slope:.3g})")
+            label=f"between {_plural(label)} (slope {between_slope:.3g})")
     ax.set_xlabel(x_label or x)
     ax.set_ylabel(y_label or y)
     ax.legend(loc="upper left", fontsize=9)
@@ -502,9 +601,9 @@ def plot_shrinkage_2d(no_pooling: pd.DataFrame, partial_pooling: pd.DataFrame, *
     TypeError
         If an estimate table is not a DataFrame.
     ValueError
-        If a table does not have two columns, the tables cover different groups, ``mean``
-        or ``cov`` have the wrong shape, ``cov`` is not a covariance, or a probability is
-        not in (0, 1).
+        If a table does not have two columns or holds a value that is not finite, the tables
+        cover different groups, ``mean`` or ``cov`` have the wrong shape, ``cov`` is not a
+        covariance, or a probability is not in (0, 1).
 
     Examples
     --------
@@ -525,8 +624,10 @@ def plot_shrinkage_2d(no_pooling: pd.DataFrame, partial_pooling: pd.DataFrame, *
             raise ValueError(f"`{name}` must have exactly two columns (intercept, slope), got {list(table.columns)}.")
     if set(no_pooling.index) != set(partial_pooling.index):
         raise ValueError("`no_pooling` and `partial_pooling` must be indexed by the same groups.")
-    mean = np.asarray(mean, dtype=float)
-    cov = np.asarray(cov, dtype=float)
+    _finite(no_pooling, "no_pooling")
+    _finite(partial_pooling, "partial_pooling")
+    mean = check_array(mean, "mean")
+    cov = check_array(cov, "cov")
     if mean.shape != (2,) or cov.shape != (2, 2):
         raise ValueError(f"`mean` must have 2 values and `cov` be 2 x 2, got shapes {mean.shape} and {cov.shape}.")
     if not np.allclose(cov, cov.T) or np.linalg.eigvalsh(cov).min() < -1e-12 * max(1.0, np.abs(cov).max()):
@@ -537,7 +638,7 @@ def plot_shrinkage_2d(no_pooling: pd.DataFrame, partial_pooling: pd.DataFrame, *
     before = no_pooling.loc[groups].to_numpy(dtype=float)
     after = partial_pooling.to_numpy(dtype=float)
     if sizes is not None:
-        n = sizes.reindex(groups).to_numpy(dtype=float)
+        n = _positive_sizes(_check_series(sizes, "sizes").reindex(groups))
         area = 10 + 60 * np.sqrt(n / np.nanmax(n))
     else:
         area = np.full(len(groups), 25.0)
@@ -556,9 +657,8 @@ def plot_shrinkage_2d(no_pooling: pd.DataFrame, partial_pooling: pd.DataFrame, *
     for k, prob in enumerate(sorted(probs)):
         contour = _ellipse(mean, cov, prob)
         ax.plot(contour[:, 0], contour[:, 1], color=PALETTE["black"], linewidth=1.0,
-                linestyle="-" if k == len(probs) - 1 else "--",
-                label=f"population, {', '.join(f'{p:.0%}' for p in sorted(probs))} contours" if k == 0 else None)
-    ax.scatter(*mean, marker="+", s=120, color=PALETTE["black"], zorder=5)
+                linestyle="-" if k == len(probs) - 1 else "--", label=f"population, {prob:.0%} contour")
+    ax.scatter(mean[0], mean[1], marker="+", s=120, color=PALETTE["black"], zorder=5)
     xlabel, ylabel = labels or tuple(str(c) for c in partial_pooling.columns)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -597,7 +697,8 @@ def plot_shrinkage_to_prediction(no_pooling: pd.Series, partial_pooling: pd.Seri
     TypeError
         If an argument is not a Series.
     ValueError
-        If the Series do not cover the same groups.
+        If the Series do not cover the same groups, an estimate is not finite or a size is
+        not positive.
 
     Examples
     --------
@@ -614,6 +715,9 @@ def plot_shrinkage_to_prediction(no_pooling: pd.Series, partial_pooling: pd.Seri
     groups = partial_pooling.index
     if not (set(groups) == set(no_pooling.index) == set(predicted.index)) or not set(groups) <= set(sizes.index):
         raise ValueError("`no_pooling`, `partial_pooling`, `predicted` and `sizes` must be indexed by the same groups.")
+    for value, name in ((no_pooling, "no_pooling"), (partial_pooling, "partial_pooling"), (predicted, "predicted")):
+        _finite(value, name)
+    _positive_sizes(sizes.reindex(groups))
     x = predicted.reindex(groups).to_numpy(dtype=float)
     before = no_pooling.reindex(groups).to_numpy(dtype=float)
     after = partial_pooling.to_numpy(dtype=float)
@@ -654,8 +758,11 @@ def plot_variance_partition(tables: dict[str, pd.DataFrame], *, ax: Axes | None 
 
     Raises
     ------
+    TypeError
+        If ``tables`` is not a mapping.
     ValueError
-        If ``tables`` is empty or a table has no ``share`` column.
+        If ``tables`` is empty, or a table has no ``share`` column or a share that is not finite
+        and in [0, 1].
 
     Examples
     --------
@@ -665,11 +772,15 @@ def plot_variance_partition(tables: dict[str, pd.DataFrame], *, ax: Axes | None 
     >>> ax.get_xlabel()
     'share of the variance'
     """
+    check_mapping(tables, "tables", "{'truth': variance_partition(...)}")
     if not tables:
         raise ValueError("`tables` is empty: pass {label: variance_partition(...)}.")
     for name, table in tables.items():
         if not isinstance(table, pd.DataFrame) or "share" not in table.columns:
             raise ValueError(f"Table {name!r} must be a DataFrame with a 'share' column (use variance_partition).")
+        shares = check_array(table["share"], f"tables[{name!r}]['share']", finite=False)
+        if not (np.isfinite(shares).all() and (shares >= 0).all() and (shares <= 1).all()):
+            raise ValueError(f"Table {name!r} must hold finite shares in [0, 1] (use variance_partition).")
     levels: list[str] = []
     for table in tables.values():
         levels += [str(level) for level in table.index if str(level) not in levels]
@@ -686,7 +797,8 @@ def plot_variance_partition(tables: dict[str, pd.DataFrame], *, ax: Axes | None 
             share = float(shares[level])
             ax.barh(row, share, left=left, color=colors.get(level, "0.6"), edgecolor="white", label=level)
             if share >= 0.04:
-                ax.text(left + share / 2, row, f"{share:.0%}", ha="center", va="center", fontsize=8, color="white")
+                ax.text(left + share / 2, row, f"{share:.0%}", ha="center", va="center", fontsize=11,
+                        fontweight="bold", color="white")
             left += share
     handles, labs = ax.get_legend_handles_labels()
     unique = dict(zip(labs, handles, strict=True))
@@ -731,6 +843,8 @@ def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published
 
     Raises
     ------
+    TypeError
+        If ``table`` is not a DataFrame.
     KeyError
         If a needed column is missing.
     ValueError
@@ -746,7 +860,11 @@ def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published
     >>> ax.get_xlabel()
     'distance from the published value (posterior sds)'
     """
-    estimates = list(estimates)
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"`table` must be a DataFrame (the output of hlmkit.compare_estimates), got {type(table).__name__}."
+        )
+    estimates = [estimates] if isinstance(estimates, str) else list(estimates)
     needed = ["mean", "sd", "lower", "upper", reference, *estimates]
     missing = [c for c in needed if c not in table.columns]
     if missing:
@@ -777,4 +895,72 @@ def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published
     ax.invert_yaxis()
     ax.set_xlabel(f"distance from the {reference} value (posterior sds)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2 + len(estimates), fontsize=8)
+    return ax
+
+
+def _minor_log_label(axis: object, value: float, _position: object) -> str:
+    """Label a minor log tick: all of them on a short axis, only 2 and 5 of each decade on a long one."""
+    low, high = sorted(axis.get_view_interval())  # type: ignore[attr-defined]
+    if value <= 0 or low <= 0:
+        return ""
+    digit = round(value / 10 ** np.floor(np.log10(value)))
+    short = np.log10(high / low) < 1.3
+    return f"{value:g}" if short or digit in (2, 5) else ""
+
+
+def plain_log_ticks(ax: Axes, axis: str = "both") -> Axes:
+    """Label a logarithmic axis with plain numbers (5, 10, 20, 100) instead of powers of ten.
+
+    On a log axis spanning less than a decade or two, matplotlib labels its minor ticks as
+    ``4 x 10^0``, ``6 x 10^0``; readers count pupils, not powers. Call this after setting the
+    scale; linear axes are left alone.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes whose log-scaled axis (or axes) to relabel.
+    axis : {"both", "x", "y"}
+        Which axis to relabel.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The same axes.
+
+    Raises
+    ------
+    TypeError
+        If ``ax`` is not a matplotlib Axes.
+    ValueError
+        If ``axis`` is not one of "both", "x" or "y".
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from hlmkit import plain_log_ticks
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([4, 30], [1, 2])
+    >>> ax.set_xscale("log")
+    >>> _ = plain_log_ticks(ax)
+    >>> fig.canvas.draw()
+    >>> labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
+    >>> "10" in [t.get_text() for t in ax.get_xticklabels()] and "20" in labels
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"`ax` must be a matplotlib Axes, got {type(ax).__name__}.")
+    if axis not in ("both", "x", "y"):
+        raise ValueError(f"`axis` must be 'both', 'x' or 'y', got {axis!r}.")
+    formatter = FuncFormatter(lambda value, _: f"{value:g}")
+    targets = [ax.xaxis, ax.yaxis] if axis == "both" else [ax.xaxis if axis == "x" else ax.yaxis]
+    for target in targets:
+        if target.get_scale() != "log":
+            continue
+        target.set_major_formatter(formatter)
+        # Minor ticks: every one labelled on a short axis (4, 5, 6 ...), only 2 and 5 of each decade on a long one.
+        target.set_minor_locator(LogLocator(base=10, subs=(2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)))
+        target.set_minor_formatter(FuncFormatter(partial(_minor_log_label, target)))
     return ax

@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from hlmkit._validate import check_columns, check_frame, check_no_missing, check_numeric
+from hlmkit._validate import (
+    check_array,
+    check_columns,
+    check_frame,
+    check_name,
+    check_names,
+    check_no_missing,
+    check_numeric,
+)
 from hlmkit.coding import encode_groups
 
 
@@ -32,7 +40,8 @@ def group_summary(data: pd.DataFrame, outcome: str, group: str) -> pd.DataFrame:
     KeyError
         If a column is missing.
     TypeError, ValueError
-        If the outcome is not numeric or has missing values, or the group column has missing values.
+        If ``data`` is not a DataFrame or is empty, a column name is not a string, the outcome
+        is not numeric or has missing values, or the group column has missing values.
 
     Examples
     --------
@@ -46,7 +55,7 @@ def group_summary(data: pd.DataFrame, outcome: str, group: str) -> pd.DataFrame:
     b       1   5.0       NaN
     """
     check_frame(data)
-    check_columns(data, [outcome, group])
+    check_columns(data, [check_name(outcome, "outcome"), check_name(group, "group")])
     check_numeric(data, outcome, role="outcome")
     check_no_missing(data, group)
     grouped = data.groupby(group, sort=True)[outcome]
@@ -54,17 +63,17 @@ def group_summary(data: pd.DataFrame, outcome: str, group: str) -> pd.DataFrame:
 
 
 def _nonnegative(value: ArrayLike, argument: str) -> np.ndarray:
-    array = np.asarray(value, dtype=float)
+    array = check_array(value, argument, finite=False)
     if np.isnan(array).any() or (array < 0).any():
         raise ValueError(f"`{argument}` must be non-negative (inf allowed for a limit), got {value!r}.")
     return array
 
 
 def shrinkage_weight(n: ArrayLike, sigma: ArrayLike, tau: ArrayLike) -> np.ndarray:
-    """Weight of a group's own mean in its partial-pooling estimate.
+    r"""Weight of a group's own mean in its partial-pooling estimate.
 
-    .. math:: w_j = \\frac{n_j}{n_j + \\sigma^2 / \\tau^2}
-                  = \\frac{n_j / \\sigma^2}{n_j / \\sigma^2 + 1 / \\tau^2}
+    .. math:: w_j = \frac{n_j}{n_j + \sigma^2 / \tau^2}
+                  = \frac{n_j / \sigma^2}{n_j / \sigma^2 + 1 / \tau^2}
 
     the share of the precision that comes from the group's own data. ``tau -> 0`` gives
     ``w = 0`` (complete pooling) and ``tau -> inf`` gives ``w = 1`` (no pooling). All
@@ -86,6 +95,8 @@ def shrinkage_weight(n: ArrayLike, sigma: ArrayLike, tau: ArrayLike) -> np.ndarr
 
     Raises
     ------
+    TypeError
+        If an argument is not numeric.
     ValueError
         If a size or scale is negative or NaN, or ``sigma`` is zero.
 
@@ -102,7 +113,7 @@ def shrinkage_weight(n: ArrayLike, sigma: ArrayLike, tau: ArrayLike) -> np.ndarr
     tau = _nonnegative(tau, "tau")
     if (sigma == 0).any():
         raise ValueError("`sigma` must be positive: with no noise within groups there is nothing to pool.")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(tau == 0, np.inf, (sigma / np.where(tau == 0, 1.0, tau)) ** 2)
         weight = np.where(np.isinf(ratio), 0.0, n / (n + ratio))
     weight = np.where(np.isinf(tau), 1.0, weight)
@@ -114,13 +125,13 @@ def shrinkage_weight(n: ArrayLike, sigma: ArrayLike, tau: ArrayLike) -> np.ndarr
 def partial_pooling_estimate(
     group_mean: ArrayLike, n: ArrayLike, grand_mean: ArrayLike, sigma: ArrayLike, tau: ArrayLike
 ) -> np.ndarray:
-    """Partial-pooling estimate of a group's mean: a precision-weighted average.
+    r"""Partial-pooling estimate of a group's mean: a precision-weighted average.
 
-    .. math:: \\hat\\alpha_j = w_j \\bar y_j + (1 - w_j) \\mu, \\quad
-              w_j = \\frac{n_j}{n_j + \\sigma^2 / \\tau^2}
+    .. math:: \hat\alpha_j = w_j \bar y_j + (1 - w_j) \mu, \quad
+              w_j = \frac{n_j}{n_j + \sigma^2 / \tau^2}
 
-    This is the exact posterior mean of :math:`\\alpha_j` in the Gaussian varying-intercept
-    model given :math:`\\mu`, :math:`\\tau` and :math:`\\sigma`. Averaged over posterior
+    This is the exact posterior mean of :math:`\alpha_j` in the Gaussian varying-intercept
+    model given :math:`\mu`, :math:`\tau` and :math:`\sigma`. Averaged over posterior
     draws of those three, it gives the posterior mean that MCMC estimates.
 
     Parameters
@@ -130,7 +141,7 @@ def partial_pooling_estimate(
     n : array_like
         Group sizes.
     grand_mean : array_like
-        The population mean :math:`\\mu` (the complete-pooling estimate).
+        The population mean :math:`\mu` (the complete-pooling estimate).
     sigma, tau : array_like
         Within- and between-group standard deviations.
 
@@ -141,6 +152,8 @@ def partial_pooling_estimate(
 
     Raises
     ------
+    TypeError
+        If an argument is not numeric.
     ValueError
         As for :func:`shrinkage_weight`, or if a mean is not finite.
 
@@ -150,18 +163,16 @@ def partial_pooling_estimate(
     >>> float(partial_pooling_estimate(group_mean=560.0, n=12, grand_mean=500.0, sigma=40.0, tau=20.0))
     545.0
     """
-    group_mean = np.asarray(group_mean, dtype=float)
-    grand_mean = np.asarray(grand_mean, dtype=float)
-    if not (np.isfinite(group_mean).all() and np.isfinite(grand_mean).all()):
-        raise ValueError("`group_mean` and `grand_mean` must be finite numbers.")
+    group_mean = check_array(group_mean, "group_mean")
+    grand_mean = check_array(grand_mean, "grand_mean")
     weight = shrinkage_weight(n, sigma, tau)
     return weight * group_mean + (1.0 - weight) * grand_mean
 
 
 def icc(tau: ArrayLike, sigma: ArrayLike) -> np.ndarray:
-    """Intra-class correlation: the share of outcome variance that lies between groups.
+    r"""Intra-class correlation: the share of outcome variance that lies between groups.
 
-    .. math:: \\rho = \\frac{\\tau^2}{\\tau^2 + \\sigma^2}
+    .. math:: \rho = \frac{\tau^2}{\tau^2 + \sigma^2}
 
     It is also the correlation between two students of the same school.
 
@@ -177,6 +188,8 @@ def icc(tau: ArrayLike, sigma: ArrayLike) -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        If a scale is not numeric.
     ValueError
         If a scale is negative or NaN, or both are zero.
 
@@ -240,7 +253,10 @@ def least_squares_intercepts(
     [2.0, 11.0]
     """
     check_frame(data)
-    predictors = [predictors] if isinstance(predictors, str) else list(predictors)
+    predictors = check_names(predictors, "predictors")
+    check_name(outcome, "outcome")
+    if group is not None:
+        check_name(group, "group")
     check_columns(data, [outcome, *predictors] + ([group] if group is not None else []))
     if outcome in predictors or (group is not None and group in [outcome, *predictors]):
         raise ValueError(
@@ -266,7 +282,11 @@ def least_squares_intercepts(
     residual = y - design @ coef
     dof = len(y) - design.shape[1]
     if dof <= 0:
-        raise ValueError(f"Too few rows ({len(y)}) for {design.shape[1]} coefficients: no residual variance left.")
+        every = f" every group in {group!r} has a single row, so" if group is not None and len(labels) == len(y) else ""
+        raise ValueError(
+            f"Too few rows ({len(y)}) for {design.shape[1]} coefficients:{every} no residual variance is left. "
+            "Use larger groups, fewer predictors, or group=None for one common intercept."
+        )
     sigma = float(np.sqrt(residual @ residual / dof))
     covariance = sigma**2 * np.linalg.inv(design.T @ design)
     n_int = dummies.shape[1]

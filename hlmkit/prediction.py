@@ -34,7 +34,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
 
-from hlmkit._validate import check_seed
+from hlmkit._validate import check_flag, check_labels, check_seed
 
 _SAMPLE_DIMS = ("chain", "draw")
 
@@ -118,7 +118,7 @@ def unseen_groups(idata: xr.DataTree, var_name: str, groups: Sequence[object]) -
     ['c']
     """
     labels, _ = _group_labels(idata, var_name)
-    values = pd.unique(pd.Series(list(groups), dtype=object))
+    values = pd.unique(pd.Series(check_labels(groups), dtype=object))
     return [g for g in values if g not in set(labels)]
 
 
@@ -225,9 +225,8 @@ def group_effect_draws(
                                         center=None, allow_new=True, seed=1))
     """
     labels, _ = _group_labels(idata, var_name)
-    if isinstance(groups, str):
-        raise TypeError("`groups` must be a sequence of labels (e.g. a column), not a single string.")
-    rows = pd.Series(list(groups), dtype=object)
+    allow_new = check_flag(allow_new, "allow_new")
+    rows = pd.Series(check_labels(groups), dtype=object)
     if rows.empty:
         raise ValueError("`groups` is empty: pass one group label per row to predict.")
     if rows.isna().any():

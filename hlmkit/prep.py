@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hlmkit._validate import check_columns, check_frame, check_no_missing, check_numeric
+from hlmkit._validate import check_columns, check_flag, check_frame, check_no_missing, check_numeric
 
 __all__ = ["add_group_means", "grand_mean_center", "group_mean_center", "group_table"]
 
@@ -49,6 +49,7 @@ def _check_suffix(suffix: object, argument: str) -> str:
 
 
 def _check_new_names(data: pd.DataFrame, names: list[str], *, overwrite: bool) -> None:
+    overwrite = check_flag(overwrite, "overwrite")
     clash = [name for name in names if name in data.columns]
     if clash and not overwrite:
         raise ValueError(
@@ -86,7 +87,7 @@ def grand_mean_center(
     KeyError
         If a column is missing.
     TypeError
-        If a column is not numeric.
+        If a column is not numeric, or ``overwrite`` is not True or False.
     ValueError
         If a column has missing values, or a new column name already exists.
 
@@ -148,7 +149,7 @@ def group_mean_center(
     KeyError
         If a column is missing.
     TypeError
-        If a column is not numeric.
+        If a column is not numeric, or ``overwrite`` is not True or False.
     ValueError
         If a column or the group has missing values, ``group`` is among ``columns``, or a
         new column name already exists.
@@ -218,7 +219,7 @@ def add_group_means(
     Raises
     ------
     KeyError, TypeError, ValueError
-        As for :func:`group_mean_center`.
+        As for :func:`group_mean_center`; also ``TypeError`` if ``center`` is not True or False.
 
     Examples
     --------
@@ -233,6 +234,7 @@ def add_group_means(
     check_frame(data)
     columns = _column_list(columns)
     suffix = _check_suffix(suffix, "suffix")
+    center = check_flag(center, "center")
     if not isinstance(group, str):
         raise TypeError(f"`group` must be a column name (str), got {group!r}.")
     if group in columns:

@@ -1,35 +1,35 @@
-"""Scaling up: per-school sufficient statistics, and Gaussian models that never touch a student.
+r"""Scaling up: per-school sufficient statistics, and Gaussian models that never touch a student.
 
 For a Gaussian multilevel model with varying intercepts, the students of school :math:`j`
 enter the likelihood only through a few sums: the count :math:`n_j`, the sums
-:math:`\\sum y` and :math:`\\sum y^2`, and for student-level predictors :math:`X_j`
-the cross-products :math:`X_j^\\top 1`, :math:`X_j^\\top X_j` and :math:`X_j^\\top y_j`.
-With :math:`\\bar y_j`, :math:`\\bar x_j` the school means and
+:math:`\sum y` and :math:`\sum y^2`, and for student-level predictors :math:`X_j`
+the cross-products :math:`X_j^\top 1`, :math:`X_j^\top X_j` and :math:`X_j^\top y_j`.
+With :math:`\bar y_j`, :math:`\bar x_j` the school means and
 
 .. math::
 
-    W(\\beta) = \\sum_j \\sum_{i \\in j} \\bigl((y_i - \\bar y_j) - (x_i - \\bar x_j)^\\top \\beta\\bigr)^2
-              = W_{yy} - 2 \\beta^\\top W_{xy} + \\beta^\\top W_{xx} \\beta
+    W(\beta) = \sum_j \sum_{i \in j} \bigl((y_i - \bar y_j) - (x_i - \bar x_j)^\top \beta\bigr)^2
+              = W_{yy} - 2 \beta^\top W_{xy} + \beta^\top W_{xx} \beta
 
 the within-school sum of squares (its three pieces are sums over schools of the
 sufficient statistics), the student-level log-likelihood is exactly
 
 .. math::
 
-    \\log p(y \\mid \\alpha, \\beta, \\sigma) = -\\frac{N}{2} \\log(2 \\pi \\sigma^2)
-        - \\frac{W(\\beta) + \\sum_j n_j (\\bar y_j - \\alpha_j - \\bar x_j^\\top \\beta)^2}{2 \\sigma^2}
+    \log p(y \mid \alpha, \beta, \sigma) = -\frac{N}{2} \log(2 \pi \sigma^2)
+        - \frac{W(\beta) + \sum_j n_j (\bar y_j - \alpha_j - \bar x_j^\top \beta)^2}{2 \sigma^2}
 
 (:func:`sufficient_statistics_model`): O(schools) per gradient instead of O(students).
-Integrating out :math:`\\alpha_j \\sim N(m_j, \\tau^2)` gives each school a multivariate
-normal with covariance :math:`\\sigma^2 I + \\tau^2 1 1^\\top`, whose log-density follows
+Integrating out :math:`\alpha_j \sim N(m_j, \tau^2)` gives each school a multivariate
+normal with covariance :math:`\sigma^2 I + \tau^2 1 1^\top`, whose log-density follows
 from the matrix determinant lemma and the Sherman-Morrison formula:
 
 .. math::
 
-    \\log p(y \\mid m, \\beta, \\sigma, \\tau) = -\\frac{N}{2} \\log 2\\pi
-        - \\frac{N - J}{2} \\log \\sigma^2 - \\frac{W(\\beta)}{2 \\sigma^2}
-        - \\sum_j \\Bigl[\\frac{1}{2} \\log(\\sigma^2 + n_j \\tau^2)
-        + \\frac{n_j (\\bar y_j - \\bar x_j^\\top \\beta - m_j)^2}{2 (\\sigma^2 + n_j \\tau^2)}\\Bigr]
+    \log p(y \mid m, \beta, \sigma, \tau) = -\frac{N}{2} \log 2\pi
+        - \frac{N - J}{2} \log \sigma^2 - \frac{W(\beta)}{2 \sigma^2}
+        - \sum_j \Bigl[\frac{1}{2} \log(\sigma^2 + n_j \tau^2)
+        + \frac{n_j (\bar y_j - \bar x_j^\top \beta - m_j)^2}{2 (\sigma^2 + n_j \tau^2)}\Bigr]
 
 (:func:`marginal_model`): the school effects leave the sampler altogether, and
 :func:`school_effects` draws them afterwards from their exact conditional posterior.
@@ -51,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,15 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-from hlmkit._validate import check_columns, check_frame, check_no_missing, check_numeric, check_seed
+from hlmkit._validate import (
+    check_columns,
+    check_frame,
+    check_name,
+    check_names,
+    check_no_missing,
+    check_numeric,
+    check_seed,
+)
 
 PARAMETERIZATIONS = ("centered", "noncentered")
 
@@ -74,21 +83,13 @@ _NUMERIC_DUCKDB = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINY
 
 def _names(outcome: object, levels: object, predictors: object) -> tuple[str, list[str], list[str]]:
     """Validate the outcome, levels and predictors arguments and return them as lists."""
-    if not isinstance(outcome, str) or not outcome:
-        raise TypeError(f"`outcome` must be a column name (str), got {outcome!r}.")
-    if isinstance(levels, str):
-        levels = [levels]
-    if isinstance(predictors, str):
-        predictors = [predictors]
-    levels, predictors = list(levels), list(predictors)  # type: ignore[call-overload]
+    outcome = check_name(outcome, "outcome")
+    levels = check_names(levels, "levels")
+    predictors = check_names(predictors, "predictors")
     if not levels:
-        raise ValueError("`levels` must name at least one grouping column, from the top down, e.g. ['county', 'school'].")
-    for argument, names in (("levels", levels), ("predictors", predictors)):
-        bad = [name for name in names if not isinstance(name, str) or not name]
-        if bad:
-            raise TypeError(f"`{argument}` must hold column names (non-empty str), got {bad}.")
-        if len(set(names)) != len(names):
-            raise ValueError(f"`{argument}` lists a column twice: {names}.")
+        raise ValueError(
+            "`levels` must name at least one grouping column, from the top down, e.g. ['county', 'school']."
+        )
     overlap = set(levels) & ({outcome} | set(predictors)) or ({outcome} & set(predictors))
     if overlap:
         raise ValueError(
@@ -123,13 +124,21 @@ def statistic_columns(outcome: str, predictors: Sequence[str] = ()) -> list[str]
     list of str
         Column names of the statistics (without the level columns).
 
+    Raises
+    ------
+    TypeError
+        If ``outcome`` is not a column name or ``predictors`` are not column names.
+    ValueError
+        If a predictor is listed twice.
+
     Examples
     --------
     >>> from hlmkit import statistic_columns
     >>> statistic_columns("literacy", ["ses"])
     ['n', 'sum(literacy)', 'sum(literacy*literacy)', 'sum(ses)', 'sum(ses*literacy)', 'sum(ses*ses)']
     """
-    y = outcome
+    y = check_name(outcome, "outcome")
+    predictors = check_names(predictors, "predictors")
     columns = ["n", f"sum({y})", f"sum({y}*{y})"]
     columns += [f"sum({x})" for x in predictors]
     columns += [f"sum({x}*{y})" for x in predictors]
@@ -247,7 +256,7 @@ def _quote(name: str) -> str:
 def sufficient_statistics_sql(
     source: str, outcome: str, levels: str | Sequence[str], predictors: Sequence[str] = ()
 ) -> str:
-    """The SQL query that computes the sufficient statistics: a ``GROUP BY`` with sums.
+    """Write the SQL query that computes the sufficient statistics: a ``GROUP BY`` with sums.
 
     Sums can be computed partition by partition and added, so the query runs in any SQL
     engine and in distributed ones; :func:`sufficient_statistics_parquet` runs it in DuckDB.
@@ -479,7 +488,8 @@ def _summarise(stats: pd.DataFrame, outcome: str, levels: list[str], predictors:
     few = {level: len(index) for level, index in labels.items() if len(index) < 2}
     if few:
         raise ValueError(
-            f"Each level needs at least two groups to learn how they differ; found {few}. Drop that level from `levels`."
+            f"Each level needs at least two groups to learn how they differ; found {few}. "
+            "Drop that level from `levels`."
         )
     parent: dict[str, np.ndarray] = {}
     for outer, inner in zip(levels[:-1], levels[1:], strict=True):
@@ -503,6 +513,16 @@ def _summarise(stats: pd.DataFrame, outcome: str, levels: list[str], predictors:
     )
 
 
+def _check_not_all_singletons(summary: _Summary) -> None:
+    """Raise if every school has one student: sigma and tau cannot then be told apart."""
+    if (summary.n == 1).all():
+        raise ValueError(
+            f"Every {summary.levels[-1]!r} group in `stats` has a single row of data (n = 1), so the spread within "
+            "groups (sigma) cannot be told apart from the differences between groups. Use complete_pooling_model, "
+            "or summarise by a coarser column with larger groups."
+        )
+
+
 def _parameterizations(parameterization: str | Mapping[str, str], levels: list[str]) -> dict[str, str]:
     """One choice per level, as :func:`hlmkit.nested_model` reads the argument."""
     if isinstance(parameterization, str):
@@ -513,7 +533,9 @@ def _parameterizations(parameterization: str | Mapping[str, str], levels: list[s
             raise ValueError(f"`parameterization` names level(s) {unknown} that are not in `levels` {levels}.")
         chosen = {level: parameterization.get(level, "noncentered") for level in levels}
     else:
-        raise TypeError(f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}.")
+        raise TypeError(
+            f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}."
+        )
     bad = {k: v for k, v in chosen.items() if v not in PARAMETERIZATIONS}
     if bad:
         raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS} for each level, got {bad}.")
@@ -539,7 +561,7 @@ def _hierarchy(summary: _Summary, chosen: dict[str, str], *, include_bottom: boo
     levels = summary.levels
     mu = pm.Normal("mu", mu=summary.y_center, sigma=2.5 * s)
     tau = pm.HalfNormal("tau", sigma=s, dims="level")
-    upper = None
+    upper: Any = None
     for k, level in enumerate(levels):
         mean = mu if k == 0 else upper[summary.parent[level]]
         if level == levels[-1] and not include_bottom:
@@ -582,14 +604,14 @@ def sufficient_statistics_model(
     *,
     parameterization: str | Mapping[str, str] = "noncentered",
 ) -> pm.Model:
-    """:func:`hlmkit.nested_model` with its likelihood computed from per-school statistics.
+    r""":func:`hlmkit.nested_model` with its likelihood computed from per-school statistics.
 
     The log-likelihood (a ``pymc.Potential`` named ``loglik``) equals the student-level one
     exactly, for every parameter value, but costs O(schools) per gradient instead of
     O(students):
 
-    .. math:: -\\frac{N}{2}\\log(2\\pi\\sigma^2) - \\frac{W(\\beta)
-              + \\sum_j n_j (\\bar y_j - \\alpha_j - \\bar x_j^\\top \\beta)^2}{2\\sigma^2}
+    .. math:: -\frac{N}{2}\log(2\pi\sigma^2) - \frac{W(\beta)
+              + \sum_j n_j (\bar y_j - \alpha_j - \bar x_j^\top \beta)^2}{2\sigma^2}
 
     Priors, variables and names are those of :func:`hlmkit.nested_model`, so the two give
     the same posterior.
@@ -625,7 +647,8 @@ def sufficient_statistics_model(
         If a level or statistic column is missing from ``stats``.
     TypeError, ValueError
         If a statistic is not numeric or finite, a count is below 1, a group has two rows,
-        a level has fewer than two groups or is not nested in the one above, or the
+        every group has a single student (``n`` = 1: sigma and tau cannot be told apart), a
+        level has fewer than two groups or is not nested in the one above, or the
         parameterization is unknown.
 
     Examples
@@ -639,6 +662,7 @@ def sufficient_statistics_model(
     """
     outcome, levels, predictors = _names(outcome, levels, predictors)
     summary = _summarise(stats, outcome, levels, predictors)
+    _check_not_all_singletons(summary)
     chosen = _parameterizations(parameterization, levels)
     with pm.Model(coords=_coords(summary)) as model:
         sigma, beta, _, alpha = _hierarchy(summary, chosen, include_bottom=True)
@@ -656,17 +680,17 @@ def marginal_model(
     *,
     parameterization: str | Mapping[str, str] = "noncentered",
 ) -> pm.Model:
-    """:func:`hlmkit.nested_model` with the school intercepts integrated out.
+    r""":func:`hlmkit.nested_model` with the school intercepts integrated out.
 
     Given the levels above, the students of school :math:`j` are jointly normal with mean
-    :math:`m_j + X_j \\beta` and covariance :math:`\\sigma^2 I + \\tau^2 1 1^\\top`. Its
+    :math:`m_j + X_j \beta` and covariance :math:`\sigma^2 I + \tau^2 1 1^\top`. Its
     determinant (matrix determinant lemma) and inverse (Sherman-Morrison) reduce the
     log-density to the school's statistics, so the log-likelihood (a ``pymc.Potential``
     named ``loglik``) is
 
-    .. math:: -\\frac{N}{2}\\log 2\\pi - \\frac{N-J}{2}\\log\\sigma^2 - \\frac{W(\\beta)}{2\\sigma^2}
-              - \\sum_j \\Bigl[\\tfrac12 \\log(\\sigma^2 + n_j\\tau^2)
-              + \\frac{n_j(\\bar y_j - \\bar x_j^\\top\\beta - m_j)^2}{2(\\sigma^2 + n_j\\tau^2)}\\Bigr]
+    .. math:: -\frac{N}{2}\log 2\pi - \frac{N-J}{2}\log\sigma^2 - \frac{W(\beta)}{2\sigma^2}
+              - \sum_j \Bigl[\tfrac12 \log(\sigma^2 + n_j\tau^2)
+              + \frac{n_j(\bar y_j - \bar x_j^\top\beta - m_j)^2}{2(\sigma^2 + n_j\tau^2)}\Bigr]
 
     The sampler never sees the school intercepts, so they cannot form a funnel whatever
     the school sizes; :func:`school_effects` draws them after sampling.
@@ -711,6 +735,7 @@ def marginal_model(
     """
     outcome, levels, predictors = _names(outcome, levels, predictors)
     summary = _summarise(stats, outcome, levels, predictors)
+    _check_not_all_singletons(summary)
     chosen = _parameterizations(parameterization, levels)
     n, n_groups = summary.n, len(summary.n)
     with pm.Model(coords=_coords(summary)) as model:
@@ -736,14 +761,14 @@ def school_effects(
     *,
     seed: int,
 ) -> xr.DataTree:
-    """Add the school intercepts ``alpha`` to a fit of :func:`marginal_model`.
+    r"""Add the school intercepts ``alpha`` to a fit of :func:`marginal_model`.
 
     Given the other parameters, school :math:`j`'s intercept has an exact normal posterior,
     the precision-weighted average of chapter 4:
 
-    .. math:: \\alpha_j \\mid \\cdot \\sim N\\Bigl(\\frac{n_j r_j / \\sigma^2 + m_j / \\tau^2}
-              {n_j / \\sigma^2 + 1 / \\tau^2},\\ \\frac{1}{n_j / \\sigma^2 + 1 / \\tau^2}\\Bigr),
-              \\quad r_j = \\bar y_j - \\bar x_j^\\top \\beta
+    .. math:: \alpha_j \mid \cdot \sim N\Bigl(\frac{n_j r_j / \sigma^2 + m_j / \tau^2}
+              {n_j / \sigma^2 + 1 / \tau^2},\ \frac{1}{n_j / \sigma^2 + 1 / \tau^2}\Bigr),
+              \quad r_j = \bar y_j - \bar x_j^\top \beta
 
     One draw per posterior draw gives draws from the joint posterior, as if the intercepts
     had been sampled.
@@ -792,6 +817,11 @@ def school_effects(
         raise KeyError(f"The posterior lacks {missing}: pass a fit of marginal_model built with these arguments.")
     if "alpha" in posterior:
         raise ValueError("The posterior already holds `alpha`: this is not a fit of marginal_model.")
+    if "level" not in posterior["tau"].dims or levels[-1] not in posterior["tau"]["level"].values:
+        raise ValueError(
+            f"The posterior's `tau` has no entry for level {levels[-1]!r}: pass a fit of marginal_model built with "
+            "these arguments."
+        )
     sigma = posterior["sigma"].values[..., None]
     tau = posterior["tau"].sel(level=levels[-1]).values[..., None]
     if above:
@@ -827,18 +857,18 @@ def suggest_parameterization(
     sigma: float,
     tau: Mapping[str, float],
 ) -> dict[str, str]:
-    """Centred or non-centred for each level, by the rule of thumb of the chapter on sampling problems.
+    r"""Centred or non-centred for each level, by the rule of thumb of the chapter on sampling problems.
 
     A group's intercept is pinned down by its own data when they carry more than half of
-    its posterior precision, i.e. when its shrinkage weight :math:`w = P / (P + 1/\\tau^2)`
+    its posterior precision, i.e. when its shrinkage weight :math:`w = P / (P + 1/\tau^2)`
     exceeds one half, where :math:`P` is the precision of the group's data: :math:`n_j /
-    \\sigma^2` for a school, and for a group of a level above, the sum over its member
-    groups of :math:`1 / (\\tau_{\\text{member}}^2 + 1 / P_{\\text{member}})`. Then the
+    \sigma^2` for a school, and for a group of a level above, the sum over its member
+    groups of :math:`1 / (\tau_{\text{member}}^2 + 1 / P_{\text{member}})`. Then the
     centred form samples best; otherwise the non-centred one. The rule looks at the median
     group of each level, with rough values of the scales from a pilot fit, e.g. of
     :func:`marginal_model`, which has no school intercepts to parameterise. The funnel lives
-    where :math:`\tau` is small, so pass the small end of each :math:`\tau`'s plausible range
-    (say its 5% posterior quantile): for a level with few groups, :math:`\tau` is poorly
+    where :math:`	au` is small, so pass the small end of each :math:`	au`'s plausible range
+    (say its 5% posterior quantile): for a level with few groups, :math:`	au` is poorly
     determined and a central value can suggest centring a level whose posterior still reaches
     down into the funnel.
 
@@ -907,7 +937,7 @@ BENCHMARK_FILE = Path(__file__).resolve().parent.parent / "bench" / "results.csv
 
 
 def load_benchmarks() -> pd.DataFrame:
-    """The benchmark results committed with the book (``bench/results.csv``, written by ``make bench``).
+    """Load the benchmark results committed with the book (``bench/results.csv``, written by ``make bench``).
 
     Runs too slow for a page (the student-level likelihood on a million students) are
     measured once by ``bench/run_bench.py`` and read back from this file, with the machine

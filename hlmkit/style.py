@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import matplotlib as mpl
 from cycler import cycler
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: The Okabe-Ito palette, safe for the common forms of colour blindness.
 PALETTE: dict[str, str] = {
@@ -25,8 +30,10 @@ STRATEGY_COLORS: dict[str, str] = {
     "truth": PALETTE["black"],
 }
 
-_RC = {
-    "axes.prop_cycle": cycler(color=[PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "black")]),
+_RC: dict[RcKeyType, Any] = {
+    "axes.prop_cycle": cycler(
+        color=[PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "black")]
+    ),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -44,16 +51,22 @@ _RC = {
 
 
 def set_book_style() -> None:
-    """Apply the book's matplotlib style: Okabe-Ito colours, light grid, no top/right spines.
+    """Apply the book's style: Okabe-Ito colours, light grid, no top/right spines, readable tables.
 
     Every chapter calls this once at the top; plotting helpers never change global style.
+    Besides matplotlib, it lets pandas show a table's text in full (a diagnostic verdict is a
+    sentence, which pandas would otherwise cut at 50 characters).
 
     Examples
     --------
     >>> import matplotlib as mpl
+    >>> import pandas as pd
     >>> from hlmkit import set_book_style
     >>> set_book_style()
-    >>> mpl.rcParams["axes.spines.top"]
-    False
+    >>> mpl.rcParams["axes.spines.top"], pd.get_option("display.max_colwidth")
+    (False, 200)
     """
+    import pandas as pd
+
     mpl.rcParams.update(_RC)
+    pd.set_option("display.max_colwidth", 200)

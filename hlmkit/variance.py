@@ -1,16 +1,16 @@
-"""The variance partition: how much of the outcome's variation lies at each level of a hierarchy.
+r"""The variance partition: how much of the outcome's variation lies at each level of a hierarchy.
 
 With independent normal effects at each level (states, counties, schools) and a residual
 for individuals (students), the variance of one student's outcome, given the predictors, is
 the sum of the levels' variances:
 
-.. math:: \\operatorname{Var}(y) = \\tau_{\\text{state}}^2 + \\tau_{\\text{county}}^2
-          + \\tau_{\\text{school}}^2 + \\sigma^2 .
+.. math:: \operatorname{Var}(y) = \tau_{\text{state}}^2 + \tau_{\text{county}}^2
+          + \tau_{\text{school}}^2 + \sigma^2 .
 
 Each level's **share** is its variance over that total. The **intra-class correlation** of
 a level is the correlation between two different students who share a unit of that level
 (and therefore every unit above it): the sum of the shares of that level and the levels
-above. For two levels it is :func:`hlmkit.icc`, :math:`\\tau^2/(\\tau^2+\\sigma^2)`
+above. For two levels it is :func:`hlmkit.icc`, :math:`\tau^2/(\tau^2+\sigma^2)`
 (Snijders and Bosker 2012, ch. 4).
 """
 
@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from numpy.typing import ArrayLike
+
+from hlmkit._validate import check_array, check_name, check_probability
 
 __all__ = ["level_sds", "variance_partition", "variance_shares"]
 
@@ -40,7 +42,7 @@ def _check_sds(sds: object) -> dict[str, np.ndarray]:
     for level, value in sds.items():
         if not isinstance(level, str):
             raise TypeError(f"Level names in `sds` must be strings, got {level!r}.")
-        array = np.asarray(value, dtype=float)
+        array = check_array(value, f"sds[{level!r}]", finite=False)
         if array.ndim > 1:
             raise ValueError(f"The standard deviation of level {level!r} must be a number or a 1-D array of draws.")
         if np.isnan(array).any() or (array < 0).any() or np.isinf(array).any():
@@ -51,12 +53,15 @@ def _check_sds(sds: object) -> dict[str, np.ndarray]:
     except ValueError:
         sizes = {level: a.size for level, a in arrays.items()}
         raise ValueError(
-            f"The levels' draws must have the same length (draws of one fit, paired by index); got {sizes}."
+            f"The levels' draws in `sds` must have the same length (draws of one fit, paired by index); got {sizes}."
         ) from None
     arrays = {level: np.broadcast_to(a, shape) for level, a in arrays.items()}
-    total = sum(a**2 for a in arrays.values())
+    total = np.asarray(sum(a**2 for a in arrays.values()))
     if (total == 0).any():
-        raise ValueError("Every standard deviation is zero: there is no variance to share out.")
+        raise ValueError(
+            "Every standard deviation in `sds` is zero: there is no variance to share out. "
+            "Give at least one level a positive standard deviation."
+        )
     return arrays
 
 
@@ -79,7 +84,7 @@ def variance_shares(sds: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     Raises
     ------
     TypeError
-        If ``sds`` is not a mapping with string keys.
+        If ``sds`` is not a mapping with string keys, or a value is not numeric.
     ValueError
         If there are fewer than two levels, a value is negative or not finite, the draws
         differ in length, or every value is zero.
@@ -97,7 +102,7 @@ def variance_shares(sds: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
 
 
 def variance_partition(sds: Mapping[str, ArrayLike], *, prob: float = 0.9) -> pd.DataFrame:
-    """A table of the variance at each level: standard deviation, variance, share and ICC.
+    """Tabulate the variance at each level: standard deviation, variance, share and ICC.
 
     Parameters
     ----------
@@ -131,8 +136,7 @@ def variance_partition(sds: Mapping[str, ArrayLike], *, prob: float = 0.9) -> pd
     >>> table["icc"].round(3).tolist()  # two pupils of one school share its county too
     [0.048, 0.238, nan]
     """
-    if not 0 < prob < 1:
-        raise ValueError(f"`prob` must lie strictly between 0 and 1, got {prob}.")
+    check_probability(prob, "prob")
     arrays = _check_sds(sds)
     shares = variance_shares(arrays)
     levels = list(arrays)
@@ -182,7 +186,7 @@ def level_sds(idata: xr.DataTree, *, individual: str = "student", group: str | N
     Raises
     ------
     TypeError
-        If ``idata`` is not a fit.
+        If ``idata`` is not a fit, or ``individual`` or ``group`` is not a string.
     KeyError
         If ``tau`` or ``sigma`` is not in the posterior, or a level is named like ``individual``.
 
@@ -196,6 +200,9 @@ def level_sds(idata: xr.DataTree, *, individual: str = "student", group: str | N
     """
     if not isinstance(idata, xr.DataTree) or "posterior" not in idata.children:
         raise TypeError(f"`idata` must be a fit from hlmkit.sample (an xarray.DataTree), got {type(idata).__name__}.")
+    check_name(individual, "individual", kind="level")
+    if group is not None:
+        check_name(group, "group", kind="level")
     posterior = idata.posterior
     missing = [name for name in ("tau", "sigma") if name not in posterior.data_vars]
     if missing:

@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 
 from hlmkit import (
     group_summary,
+    plain_log_ticks,
     plot_caterpillar,
     plot_group_means,
     plot_group_residuals,
@@ -193,3 +194,47 @@ def test_group_residuals_when_every_bar_crosses_zero(ax):
 def test_group_residuals_need_some_within_group_spread():
     with pytest.raises(ValueError, match="single observation"):
         plot_group_residuals(pd.Series([1.0, 2.0]), pd.Series(["a", "b"]))
+
+
+# --- group names in labels, and plain log ticks ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("label", "plural"), [("school", "schools"), ("class", "classes"), ("county", "counties")])
+def test_group_residuals_axis_names_the_groups_in_the_plural(ax, label, plural):
+    residuals = pd.Series([1.0, 3.0, -1.0, 5.0])
+    groups = pd.Series(["a", "b", "a", "b"])
+    plot_group_residuals(residuals, groups, ax=ax, label=label)
+    assert ax.get_xlabel() == f"{plural}, ordered by mean residual"
+
+
+def _tick_labels(ax, minor):
+    ax.figure.canvas.draw()
+    low, high = ax.get_xlim()
+    ticks = ax.xaxis.get_minor_ticks() if minor else ax.xaxis.get_major_ticks()
+    return [t.label1.get_text() for t in ticks if t.label1.get_text() and low <= t.get_loc() <= high]
+
+
+def test_plain_log_ticks_label_every_minor_tick_on_a_short_axis(ax):
+    ax.plot([4, 30], [0, 1])
+    ax.set_xscale("log")
+    ax.set_xlim(4, 30)
+    plain_log_ticks(ax, "x")
+    assert _tick_labels(ax, minor=False) == ["10"]
+    assert {"4", "5", "6", "20", "30"} <= set(_tick_labels(ax, minor=True))
+    assert not any("times" in t or "^" in t for t in _tick_labels(ax, minor=True))
+
+
+def test_plain_log_ticks_label_only_2_and_5_on_a_long_axis(ax):
+    ax.plot([1, 1000], [0, 1])
+    ax.set_xscale("log")
+    ax.set_xlim(1, 1000)
+    plain_log_ticks(ax, "x")
+    assert _tick_labels(ax, minor=False) == ["1", "10", "100", "1000"]
+    assert set(_tick_labels(ax, minor=True)) == {"2", "5", "20", "50", "200", "500"}
+
+
+def test_plain_log_ticks_leave_a_linear_axis_alone(ax):
+    ax.plot([0, 10], [0, 1])
+    before = type(ax.xaxis.get_major_formatter())
+    plain_log_ticks(ax)
+    assert type(ax.xaxis.get_major_formatter()) is before
