@@ -56,7 +56,7 @@ test: venv
 # Lint (ruff: pycodestyle, pyflakes, numpy docstrings, imports, pyupgrade, NumPy, bugbear) and types
 # (mypy), configured in pyproject.toml.
 lint: venv
-	$(BIN)/python -m ruff check hlmkit scripts
+	$(BIN)/python -m ruff check hlmkit scripts tests bench
 	$(BIN)/python -m mypy
 
 unit: venv

@@ -57,11 +57,41 @@ ROUGH_SIGMA = 40.0
 ROUGH_TAU = {"state": 6.0, "county": 4.0, "school": 11.0}
 TRILOGY = ("complete pooling", "no pooling", "partial pooling", "partial pooling (HSB)")
 COLUMNS = [
-    "suite", "case", "engine", "size", "n_students", "n_schools", "repeat", "process_s", "import_s", "data_s",
-    "summary_s", "setup_s", "sampling_s", "fit_s", "ess_bulk_min", "ess_per_s_sampling", "ess_per_s_process",
-    "divergences", "max_r_hat", "parameterization", "est_mu", "est_sigma", "est_tau_state", "est_tau_county",
-    "est_tau_school", "est_beta_grade_c", "est_beta_ses", "converged", "load_1min", "machine", "cores", "date",
-    "python", "versions", "error",
+    "suite",
+    "case",
+    "engine",
+    "size",
+    "n_students",
+    "n_schools",
+    "repeat",
+    "process_s",
+    "import_s",
+    "data_s",
+    "summary_s",
+    "setup_s",
+    "sampling_s",
+    "fit_s",
+    "ess_bulk_min",
+    "ess_per_s_sampling",
+    "ess_per_s_process",
+    "divergences",
+    "max_r_hat",
+    "parameterization",
+    "est_mu",
+    "est_sigma",
+    "est_tau_state",
+    "est_tau_county",
+    "est_tau_school",
+    "est_beta_grade_c",
+    "est_beta_ses",
+    "converged",
+    "load_1min",
+    "machine",
+    "cores",
+    "date",
+    "python",
+    "versions",
+    "error",
 ]
 
 
@@ -153,10 +183,12 @@ def worker(spec: dict) -> dict:
         row.update(n_students=len(data), n_schools=int(data["school"].nunique()), data_s=time.perf_counter() - t)
         fit = _fit(model, engine, reported)
     elif suite == "scaling":
-        from hlmkit import marginal_model, nested_model, suggest_parameterization, sufficient_statistics_model
+        from hlmkit import marginal_model, nested_model, sufficient_statistics_model, suggest_parameterization
 
         students = _national(spec["size"])
-        row.update(data_s=time.perf_counter() - t, n_students=len(students), n_schools=int(students["school"].nunique()))
+        row.update(
+            data_s=time.perf_counter() - t, n_students=len(students), n_schools=int(students["school"].nunique())
+        )
         t = time.perf_counter()
         stats = _statistics(students, LEVELS)
         if case != "students":
@@ -173,7 +205,9 @@ def worker(spec: dict) -> dict:
         row.update(_estimates(fit["idata"], LEVELS))
     elif suite == "mixedlm":
         students = _national(spec["size"])
-        row.update(data_s=time.perf_counter() - t, n_students=len(students), n_schools=int(students["school"].nunique()))
+        row.update(
+            data_s=time.perf_counter() - t, n_students=len(students), n_schools=int(students["school"].nunique())
+        )
         if engine == "statsmodels":
             import statsmodels.formula.api as smf
 
@@ -219,7 +253,9 @@ def _machine() -> dict:
         pass
     import importlib.metadata as md
 
-    versions = ";".join(f"{p}={md.version(p)}" for p in ("pymc", "nutpie", "pytensor", "duckdb", "statsmodels", "numpy"))
+    versions = ";".join(
+        f"{p}={md.version(p)}" for p in ("pymc", "nutpie", "pytensor", "duckdb", "statsmodels", "numpy")
+    )
     return {
         "machine": f"{model}, {os.cpu_count()} cores, {platform.system()}",
         "cores": os.cpu_count(),
@@ -239,7 +275,11 @@ def plan(quick: bool, suites: tuple[str, ...] = ("trilogy", "scaling", "mixedlm"
         for s in sizes
         for c in ("students", "sufficient", "marginal")
     ]
-    cases += [{"suite": "mixedlm", "case": "two-level", "engine": e, "size": s} for s in sizes for e in ("statsmodels", "nutpie")]
+    cases += [
+        {"suite": "mixedlm", "case": "two-level", "engine": e, "size": s}
+        for s in sizes
+        for e in ("statsmodels", "nutpie")
+    ]
     return [case for case in cases if case["suite"] in suites]
 
 
@@ -253,7 +293,11 @@ def run_one(case: dict, repeat: int, machine: dict) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(case)],
-        capture_output=True, text=True, cwd=ROOT, env=env, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
     )
     process_s = time.perf_counter() - start
     row = {k: case.get(k) for k in ("suite", "case", "engine", "size")}
@@ -262,7 +306,7 @@ def run_one(case: dict, repeat: int, machine: dict) -> dict:
     if proc.returncode != 0 or not lines:
         row["error"] = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
     else:
-        row.update(json.loads(lines[-1][len("RESULT "):]))
+        row.update(json.loads(lines[-1][len("RESULT ") :]))
         if row.get("ess_bulk_min"):
             row["ess_per_s_process"] = row["ess_bulk_min"] / process_s
     return row
@@ -281,46 +325,60 @@ def summarise(rows: list[dict]) -> str:
     med = ok.groupby(["suite", "case", "engine", "size"], dropna=False).median(numeric_only=True)
     lines = []
     first = table.iloc[0]
-    lines.append(f"Measured on {first['machine']}, {first['date']} (Python {first['python']}); "
-                 f"median of {int(table['repeat'].max()) + 1} run(s) per case, "
-                 f"load average during the runs {table['load_1min'].min():.1f} to {table['load_1min'].max():.1f}.")
+    lines.append(
+        f"Measured on {first['machine']}, {first['date']} (Python {first['python']}); "
+        f"median of {int(table['repeat'].max()) + 1} run(s) per case, "
+        f"load average during the runs {table['load_1min'].min():.1f} to {table['load_1min'].max():.1f}."
+    )
     lines.append("")
     trilogy = med.loc["trilogy"] if "trilogy" in med.index.get_level_values(0) else None
     if trilogy is not None:
-        lines += ["**Samplers on the pooling chapters' models** (nutpie, the default, against PyMC's NUTS):", "",
-                  "| model | nutpie process s | PyMC process s | nutpie setup s | PyMC setup s | ESS/s sampling, nutpie / PyMC | ESS/s process, nutpie / PyMC |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "**Samplers on the pooling chapters' models** (nutpie, the default, against PyMC's NUTS):",
+            "",
+            "| model | nutpie process s | PyMC process s | nutpie setup s | PyMC setup s | ESS/s sampling, nutpie / PyMC | ESS/s process, nutpie / PyMC |",  # noqa: E501 (one line of a Markdown table or message)
+            "|---|---|---|---|---|---|---|",
+        ]
         for case in TRILOGY:
             try:
                 a, b = trilogy.loc[(case, "nutpie")].iloc[0], trilogy.loc[(case, "pymc")].iloc[0]
             except KeyError:
                 continue
             lines.append(
-                f"| {case} | {_fmt(a['process_s'])} | {_fmt(b['process_s'])} | {_fmt(a['setup_s'])} | {_fmt(b['setup_s'])} "
+                f"| {case} | {_fmt(a['process_s'])} | {_fmt(b['process_s'])} | {_fmt(a['setup_s'])} | {_fmt(b['setup_s'])} "  # noqa: E501 (one line of a Markdown table or message)
                 f"| {_fmt(a['ess_per_s_sampling'] / b['ess_per_s_sampling'])}x "
                 f"| {_fmt(a['ess_per_s_process'] / b['ess_per_s_process'], 2)}x |"
             )
         lines.append("")
     if "scaling" in med.index.get_level_values(0):
         scaling = med.loc["scaling"]
-        lines += ["**Three-level national model, whole process in seconds** (nutpie, full NUTS, 4 x 1,000 draws):", "",
-                  "| students | student-level | sufficient statistics | marginal | student-level / marginal |", "|---|---|---|---|---|"]
+        lines += [
+            "**Three-level national model, whole process in seconds** (nutpie, full NUTS, 4 x 1,000 draws):",
+            "",
+            "| students | student-level | sufficient statistics | marginal | student-level / marginal |",
+            "|---|---|---|---|---|",
+        ]
         for size in sorted({s for (_, _, s) in scaling.index}):
+
             def get(case, size=size):
                 try:
                     return scaling.loc[(case, "nutpie", size), "process_s"]
                 except KeyError:
                     return float("nan")
+
             s, f, m = get("students"), get("sufficient"), get("marginal")
             ratio = "-" if s != s else f"{s / m:.1f}x"
             lines.append(f"| {int(size):,} | {_fmt(s)} | {_fmt(f)} | {_fmt(m)} | {ratio} |")
         lines.append("")
     if "mixedlm" in med.index.get_level_values(0):
         mixed = med.loc["mixedlm"]
-        lines += ["**Two-level model: statsmodels MixedLM (REML) against the marginal model with nutpie**:", "",
-                  "| students | MixedLM converged | MixedLM fit s | MixedLM process s | marginal NUTS process s "
-                  "| sigma (MixedLM / NUTS) | tau (MixedLM / NUTS) |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "**Two-level model: statsmodels MixedLM (REML) against the marginal model with nutpie**:",
+            "",
+            "| students | MixedLM converged | MixedLM fit s | MixedLM process s | marginal NUTS process s "
+            "| sigma (MixedLM / NUTS) | tau (MixedLM / NUTS) |",
+            "|---|---|---|---|---|---|---|",
+        ]
         flags = ok[ok["engine"].eq("statsmodels")].groupby("size")["converged"].all()
         for size in sorted({s for (_, _, s) in mixed.index}):
             try:
@@ -330,7 +388,7 @@ def summarise(rows: list[dict]) -> str:
             lines.append(
                 f"| {int(size):,} | {'yes' if bool(flags.get(size, False)) else 'no'} | {_fmt(a['fit_s'])} "
                 f"| {_fmt(a['process_s'])} | {_fmt(b['process_s'])} "
-                f"| {_fmt(a['est_sigma'], 2)} / {_fmt(b['est_sigma'], 2)} | {_fmt(a['est_tau_school'], 2)} / {_fmt(b['est_tau_school'], 2)} |"
+                f"| {_fmt(a['est_sigma'], 2)} / {_fmt(b['est_sigma'], 2)} | {_fmt(a['est_tau_school'], 2)} / {_fmt(b['est_tau_school'], 2)} |"  # noqa: E501 (one line of a Markdown table or message)
             )
     failed = table[table["error"].notna()] if "error" in table else table.iloc[:0]
     for _, row in failed.iterrows():

@@ -867,8 +867,8 @@ def suggest_parameterization(
     centred form samples best; otherwise the non-centred one. The rule looks at the median
     group of each level, with rough values of the scales from a pilot fit, e.g. of
     :func:`marginal_model`, which has no school intercepts to parameterise. The funnel lives
-    where :math:`	au` is small, so pass the small end of each :math:`	au`'s plausible range
-    (say its 5% posterior quantile): for a level with few groups, :math:`	au` is poorly
+    where :math:`\tau` is small, so pass the small end of each :math:`\tau`'s plausible range
+    (say its 5% posterior quantile): for a level with few groups, :math:`\tau` is poorly
     determined and a central value can suggest centring a level whose posterior still reaches
     down into the funnel.
 

@@ -84,9 +84,13 @@ def test_check_between_accepts_bounds_in_either_order_and_names_the_first_miss(c
     check_between([1.0, 5.0], [0.0, 9.0], [2.0, 4.0], "value {label}")
     assert "all 2 values" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match=r"school b \(10\.0\) should lie between 4\.0 and 9\.0"):
-        check_between([1.0, 10.0], [0.0, 9.0], [2.0, 4.0],
-                      "school {label} ({value:.1f}) should lie between {low:.1f} and {high:.1f}",
-                      labels=["a", "b"])
+        check_between(
+            [1.0, 10.0],
+            [0.0, 9.0],
+            [2.0, 4.0],
+            "school {label} ({value:.1f}) should lie between {low:.1f} and {high:.1f}",
+            labels=["a", "b"],
+        )
     with pytest.raises(CheckFailed, match="Expected 2 values"):
         check_between([1.0, 2.0, 3.0], [0.0, 0.0], [5.0, 5.0], "x")
     with pytest.raises(CheckFailed, match="not numbers"):
@@ -122,7 +126,8 @@ def test_student_notebook_leaks_no_solution_hidden_check_or_output(path):
     everything = "\n".join(_sources(notebook))
     assert not re.search(r"\{solution", everything)
     public = "\n".join(
-        cell.source for k, cell in enumerate(chapter.notebook.cells)
+        cell.source
+        for k, cell in enumerate(chapter.notebook.cells)
         if cell.cell_type == "markdown" or chapter.roles.get(k, ("chapter",))[0] in ("chapter", "public-check")
     )
     for k, (role, label) in chapter.roles.items():
@@ -140,8 +145,10 @@ def test_student_notebook_leaks_no_solution_hidden_check_or_output(path):
 def test_student_notebook_keeps_one_answer_stub_and_the_public_checks_per_graded_exercise(path):
     chapter = read_chapter(path)
     notebook = student_notebook(chapter)
-    roles = [(c.metadata.get("coursework", {}).get("exercise"), c.metadata.get("coursework", {}).get("role"))
-             for c in notebook.cells]
+    roles = [
+        (c.metadata.get("coursework", {}).get("exercise"), c.metadata.get("coursework", {}).get("role"))
+        for c in notebook.cells
+    ]
     for exercise in chapter.graded:
         answers = [c for c, r in zip(notebook.cells, roles, strict=True) if r == (exercise.label, "answer")]
         assert len(answers) == len(exercise.solution_cells)
@@ -173,7 +180,9 @@ def test_lint_catches_a_cell_that_needs_an_answer_unless_the_chapter_says_so(tmp
     path = _mutated_chapter(tmp_path, "\n## References", later)
     problems = lint_chapter(path)
     assert len(problems) == 1 and "`share_outside` (from ex-why-funnel)" in problems[0]
-    path = _mutated_chapter(tmp_path, "\n## References", later.replace("ipython3\n", "ipython3\n:tags: [needs-answer]\n"))
+    path = _mutated_chapter(
+        tmp_path, "\n## References", later.replace("ipython3\n", "ipython3\n:tags: [needs-answer]\n")
+    )
     assert lint_chapter(path) == []
 
 
@@ -183,7 +192,9 @@ def test_solution_directives_in_other_fence_styles_are_stripped(tmp_path):
         "````{solution} ex-why-predict\n:class: dropdown\n\nA solution with code inside:\n\n"
         "```python\nsecret_value = 42  # nested fence\n```\n````\n\n"
     )
-    path = _mutated_chapter(tmp_path, "```{exercise}\n:label: ex-why-funnel", extra + "```{exercise}\n:label: ex-why-funnel")
+    path = _mutated_chapter(
+        tmp_path, "```{exercise}\n:label: ex-why-funnel", extra + "```{exercise}\n:label: ex-why-funnel"
+    )
     chapter = read_chapter(path)
     assert lint_chapter(chapter) == []
     notebook = student_notebook(chapter)
@@ -196,9 +207,13 @@ def test_leak_check_reports_every_kind_of_leak():
     chapter = read_chapter(CH01)
     # 1. The chapter itself, as a notebook: directives, solution code and text, hidden checks.
     leaks = "\n".join(find_leaks(chapter.notebook, chapter))
-    for expected in ("a solution directive is left", "solution code of ex-why-funnel",
-                     "solution text of ex-why-predict", "solution text of ex-why-radon",
-                     "hidden check of ex-why-radon"):
+    for expected in (
+        "a solution directive is left",
+        "solution code of ex-why-funnel",
+        "solution text of ex-why-predict",
+        "solution text of ex-why-radon",
+        "hidden check of ex-why-radon",
+    ):
         assert expected in leaks
     clean = student_notebook(chapter)
     # 2. Outputs and execution counts.
@@ -211,9 +226,11 @@ def test_leak_check_reports_every_kind_of_leak():
     hidden = chapter.notebook.cells[chapter.exercises["ex-why-funnel"].hidden_checks[0]]
     pasted = nbformat.from_dict(json.loads(nbformat.writes(clean)))
     pasted.cells.append(nbformat.v4.new_code_cell(hidden.source, metadata={"tags": ["hidden-check"]}))
-    pasted.cells.append(nbformat.v4.new_markdown_cell(
-        "Far more than 5% ... schools truly differ and $\\tau > 0$. The schools outside are mostly the large ones (median"
-    ))
+    pasted.cells.append(
+        nbformat.v4.new_markdown_cell(
+            "Far more than 5% ... schools truly differ and $\\tau > 0$. The schools outside are mostly the large ones (median"  # noqa: E501 (one line of a Markdown table or message)
+        )
+    )
     leaks = "\n".join(find_leaks(pasted, chapter))
     assert "tagged ['hidden-check']" in leaks and "hidden check of ex-why-funnel" in leaks
     assert "solution text of ex-why-funnel" in leaks
@@ -256,8 +273,9 @@ def graded(tmp_path_factory):
     blank = student_notebook(chapter)
     reordered = nbformat.from_dict(json.loads(nbformat.writes(reference)))
     radon_cells = [c for c in reordered.cells if c.metadata.get("coursework", {}).get("exercise") == "ex-why-radon"]
-    first_funnel = next(k for k, c in enumerate(reordered.cells)
-                        if c.metadata.get("coursework", {}).get("exercise") == "ex-why-funnel")
+    first_funnel = next(
+        k for k, c in enumerate(reordered.cells) if c.metadata.get("coursework", {}).get("exercise") == "ex-why-funnel"
+    )
     reordered.cells = [c for c in reordered.cells if c not in radon_cells]
     reordered.cells[first_funnel:first_funnel] = radon_cells
     deleted = nbformat.from_dict(json.loads(nbformat.writes(reference)))
@@ -380,6 +398,7 @@ def test_report_files_hold_every_student(graded, tmp_path):
 # The student version of every chapter with graded exercises executes (stubs break nothing else)
 # --------------------------------------------------------------------------------------------
 
+
 def _has_graded_exercises(path: Path) -> bool:
     try:
         return bool(read_chapter(path).graded)
@@ -415,8 +434,12 @@ def test_student_version_executes_with_only_the_exercises_failing(blank_runs, pa
 
 
 def test_cli_writes_leak_free_student_notebooks_for_every_chapter(tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "coursework.py"), "student", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "coursework.py"), "student", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     for path in CHAPTERS:
         notebook = nbformat.read(tmp_path / f"{path.stem}.ipynb", as_version=4)

@@ -133,7 +133,13 @@ def test_simulator_rejects_bad_arguments_with_clear_messages(kwargs, error, matc
 @pytest.mark.parametrize(
     ("name", "rows", "columns", "group", "n_groups"),
     [
-        ("hsb", 7185, ["school", "minority", "female", "ses", "math_ach", "mean_ses", "sector", "ses_centred"], "school", 160),
+        (
+            "hsb",
+            7185,
+            ["school", "minority", "female", "ses", "math_ach", "mean_ses", "sector", "ses_centred"],
+            "school",
+            160,
+        ),
         ("nlschools", 2287, ["class", "lang", "iq", "class_size", "ses", "combined"], "class", 133),
         ("radon", 919, ["county", "county_name", "log_radon", "floor", "log_uranium"], "county", 85),
     ],

@@ -87,7 +87,9 @@ def test_the_non_centred_model_passes(clean_fit):
 def test_tables_of_several_fits_stack(funnel_fit, clean_fit):
     import pandas as pd
 
-    both = pd.concat([diagnose(funnel_fit, REPORTED, label="centred"), diagnose(clean_fit, REPORTED, label="non-centred")])
+    both = pd.concat(
+        [diagnose(funnel_fit, REPORTED, label="centred"), diagnose(clean_fit, REPORTED, label="non-centred")]
+    )
     assert both.index.tolist() == ["centred", "non-centred"]
     assert both["ok"].tolist() == [False, True]
     # The funnel costs effective draws: the non-centred fit has several times more.

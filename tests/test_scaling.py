@@ -20,11 +20,11 @@ from hlmkit import (
     school_effects,
     simulate_literacy,
     statistic_columns,
-    suggest_parameterization,
     sufficient_statistics,
     sufficient_statistics_model,
     sufficient_statistics_parquet,
     sufficient_statistics_sql,
+    suggest_parameterization,
 )
 
 LEVELS = ["state", "county", "school"]
@@ -188,8 +188,13 @@ def mvn_loglik(students, levels, predictors, point, stats):
     schools = stats["school"].tolist()
     if len(levels) > 1:
         parents = sorted(stats[levels[-2]].unique())
-        location = dict(zip(stats["school"], point[f"alpha_{levels[-2]}"][[parents.index(c) for c in stats[levels[-2]]]],
-                            strict=True))
+        location = dict(
+            zip(
+                stats["school"],
+                point[f"alpha_{levels[-2]}"][[parents.index(c) for c in stats[levels[-2]]]],
+                strict=True,
+            )
+        )
     else:
         location = dict.fromkeys(schools, point["mu"])
     total = 0.0
@@ -269,8 +274,14 @@ def fake_fit(stats, *, tau_school, draws=400):
             "alpha_county": (("chain", "draw", "county"), np.full((*shape, len(counties)), 490.0)),
             "alpha_state": (("chain", "draw", "state"), np.full((*shape, len(states)), 495.0)),
         },
-        coords={"chain": [0, 1], "draw": np.arange(draws), "level": LEVELS, "predictor": PREDICTORS,
-                "county": counties, "state": states},
+        coords={
+            "chain": [0, 1],
+            "draw": np.arange(draws),
+            "level": LEVELS,
+            "predictor": PREDICTORS,
+            "county": counties,
+            "state": states,
+        },
     )
     return xr.DataTree.from_dict({"posterior": posterior})
 
@@ -319,7 +330,9 @@ def test_suggest_parameterization_follows_the_shrinkage_weight(stats):
     sigma = 40.0
     # A school is centred when n tau^2 / sigma^2 > 1, i.e. tau > sigma / sqrt(n) for the median school.
     edge = sigma / np.sqrt(n_median)
-    big = suggest_parameterization(stats, "literacy", LEVELS, sigma=sigma, tau={"state": 5, "county": 4, "school": 2 * edge})
+    big = suggest_parameterization(
+        stats, "literacy", LEVELS, sigma=sigma, tau={"state": 5, "county": 4, "school": 2 * edge}
+    )
     small = suggest_parameterization(
         stats, "literacy", LEVELS, sigma=sigma, tau={"state": 5, "county": 4, "school": edge / 2}
     )
