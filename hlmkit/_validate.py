@@ -211,3 +211,27 @@ def check_not_all_singletons(sizes: object, group: str, *, argument: str = "data
             f"cannot be told apart from the differences between groups. Use complete_pooling_model, or group by "
             f"a coarser column with larger groups."
         )
+
+
+def check_parameterizations(
+    parameterization: object, levels: list[str], choices: tuple[str, ...] = ("noncentered", "centered")
+) -> dict[str, str]:
+    """One parameterisation per level, from a single choice or a mapping {level: choice}.
+
+    Levels a mapping leaves out are non-centred, the safe default when groups are small.
+    """
+    if isinstance(parameterization, str):
+        chosen = dict.fromkeys(levels, parameterization)
+    elif isinstance(parameterization, Mapping):
+        unknown = [level for level in parameterization if level not in levels]
+        if unknown:
+            raise ValueError(f"`parameterization` names level(s) {unknown} that are not in `levels` {levels}.")
+        chosen = {level: parameterization.get(level, "noncentered") for level in levels}
+    else:
+        raise TypeError(
+            f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}."
+        )
+    bad = {level: choice for level, choice in chosen.items() if choice not in choices}
+    if bad:
+        raise ValueError(f"`parameterization` must be one of {choices} for each level, got {bad}.")
+    return chosen

@@ -276,7 +276,7 @@ from collections.abc import Mapping  # noqa: E402
 
 import pytensor.tensor as pt  # noqa: E402
 
-from hlmkit._validate import check_positive  # noqa: E402
+from hlmkit._validate import check_parameterizations, check_positive  # noqa: E402
 from hlmkit.coding import parent_codes  # noqa: E402
 from hlmkit.prep import group_table  # noqa: E402
 
@@ -755,20 +755,7 @@ def nested_model(
         raise ValueError("`levels` is empty: name the grouping columns from the top level down.")
     for level in levels:
         _check_group_name(level, "levels")
-    if isinstance(parameterization, str):
-        choices = dict.fromkeys(levels, parameterization)
-    elif isinstance(parameterization, Mapping):
-        unknown = [level for level in parameterization if level not in levels]
-        if unknown:
-            raise ValueError(f"`parameterization` names level(s) {unknown} that are not in `levels` {levels}.")
-        choices = {level: parameterization.get(level, "noncentered") for level in levels}
-    else:
-        raise TypeError(
-            f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}."
-        )
-    bad = {level: choice for level, choice in choices.items() if choice not in PARAMETERIZATIONS}
-    if bad:
-        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS} for each level, got {bad}.")
+    choices = check_parameterizations(parameterization, levels, PARAMETERIZATIONS)
     group_predictors = _column_names(group_predictors, "group_predictors")
     sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
     bottom = levels[-1]

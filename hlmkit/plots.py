@@ -32,6 +32,14 @@ def _plural(noun: str) -> str:
     return f"{noun}s"
 
 
+def _no_and_partial_pooling(ax: Axes, x: np.ndarray, before: np.ndarray, after: np.ndarray, area: np.ndarray,
+                            label: str, after_label: str) -> None:
+    """Draw the shrinkage plots' pair of markers: open no-pooling estimates, filled partial-pooling ones."""
+    ax.scatter(x, before, s=area, facecolor="none", edgecolor=STRATEGY_COLORS["no pooling"], linewidth=1.2,
+               label=f"no pooling (the {label} alone)")
+    ax.scatter(x, after, s=area, color=STRATEGY_COLORS["partial pooling"], alpha=0.85, zorder=3, label=after_label)
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         _, ax = plt.subplots()
@@ -189,10 +197,7 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
     for x, y0, y1 in zip(n, before, after, strict=True):
         ax.annotate("", xy=(x, y1), xytext=(x, y0),
                     arrowprops={"arrowstyle": "-|>", "color": "0.55", "lw": 0.8, "shrinkA": 2, "shrinkB": 2})
-    ax.scatter(n, before, s=area, facecolor="none", edgecolor=STRATEGY_COLORS["no pooling"], linewidth=1.2,
-               label=f"no pooling (the {label} alone)")
-    ax.scatter(n, after, s=area, color=STRATEGY_COLORS["partial pooling"], alpha=0.85,
-               label="partial pooling (multilevel)")
+    _no_and_partial_pooling(ax, n, before, after, area, label, "partial pooling (multilevel)")
     ax.axhline(grand_mean, color=STRATEGY_COLORS["complete pooling"], linestyle="--", linewidth=1.2,
                label="population mean")
     ax.set_xscale("log")
@@ -725,10 +730,7 @@ def plot_shrinkage_to_prediction(no_pooling: pd.Series, partial_pooling: pd.Seri
     area = 10 + 60 * np.sqrt(n / n.max())
     ax = _axes(ax)
     _arrows(ax, x, before, x, after)
-    ax.scatter(x, before, s=area, facecolor="none", edgecolor=STRATEGY_COLORS["no pooling"], linewidth=1.1,
-               label=f"no pooling (the {label} alone)")
-    ax.scatter(x, after, s=area, color=STRATEGY_COLORS["partial pooling"], alpha=0.85, zorder=3,
-               label="partial pooling")
+    _no_and_partial_pooling(ax, x, before, after, area, label, "partial pooling")
     lims = np.array([x.min(), x.max()])
     ax.plot(lims, lims, color=STRATEGY_COLORS["complete pooling"], linestyle="--", linewidth=1.2,
             label=f"the {label}'s predicted mean")

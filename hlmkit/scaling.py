@@ -66,6 +66,7 @@ from hlmkit._validate import (
     check_names,
     check_no_missing,
     check_numeric,
+    check_parameterizations,
     check_seed,
 )
 
@@ -523,25 +524,6 @@ def _check_not_all_singletons(summary: _Summary) -> None:
         )
 
 
-def _parameterizations(parameterization: str | Mapping[str, str], levels: list[str]) -> dict[str, str]:
-    """One choice per level, as :func:`hlmkit.nested_model` reads the argument."""
-    if isinstance(parameterization, str):
-        chosen = dict.fromkeys(levels, parameterization)
-    elif isinstance(parameterization, Mapping):
-        unknown = [k for k in parameterization if k not in levels]
-        if unknown:
-            raise ValueError(f"`parameterization` names level(s) {unknown} that are not in `levels` {levels}.")
-        chosen = {level: parameterization.get(level, "noncentered") for level in levels}
-    else:
-        raise TypeError(
-            f"`parameterization` must be a string or a mapping {{level: choice}}, got {parameterization!r}."
-        )
-    bad = {k: v for k, v in chosen.items() if v not in PARAMETERIZATIONS}
-    if bad:
-        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS} for each level, got {bad}.")
-    return chosen
-
-
 def _coords(summary: _Summary) -> dict[str, list]:
     coords: dict[str, list] = {"level": list(summary.levels)}
     coords.update({level: list(summary.labels[level]) for level in summary.levels})
@@ -663,7 +645,7 @@ def sufficient_statistics_model(
     outcome, levels, predictors = _names(outcome, levels, predictors)
     summary = _summarise(stats, outcome, levels, predictors)
     _check_not_all_singletons(summary)
-    chosen = _parameterizations(parameterization, levels)
+    chosen = check_parameterizations(parameterization, levels, PARAMETERIZATIONS)
     with pm.Model(coords=_coords(summary)) as model:
         sigma, beta, _, alpha = _hierarchy(summary, chosen, include_bottom=True)
         residual = _adjusted_means(summary, beta) - alpha
@@ -736,7 +718,7 @@ def marginal_model(
     outcome, levels, predictors = _names(outcome, levels, predictors)
     summary = _summarise(stats, outcome, levels, predictors)
     _check_not_all_singletons(summary)
-    chosen = _parameterizations(parameterization, levels)
+    chosen = check_parameterizations(parameterization, levels, PARAMETERIZATIONS)
     n, n_groups = summary.n, len(summary.n)
     with pm.Model(coords=_coords(summary)) as model:
         sigma, beta, tau, location = _hierarchy(summary, chosen, include_bottom=False)
