@@ -6,6 +6,7 @@ import logging
 import os
 import time
 import warnings
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 
 import arviz as az
@@ -24,6 +25,10 @@ MAX_RHAT = 1.01
 MIN_ESS = 400
 
 
+class SamplingWarning(UserWarning):
+    """A fit from :func:`sample` misses the book's limits (divergences, r_hat or bulk ESS)."""
+
+
 def _progressbar_default() -> bool:
     """Progress bars for a person running a notebook; none in the book build (HLMKIT_PROGRESSBAR=0)."""
     return os.environ.get("HLMKIT_PROGRESSBAR", "1") not in ("0", "false", "False", "")
@@ -39,8 +44,9 @@ def sample(
     sampler: str = "nutpie",
     target_accept: float | None = None,
     progressbar: bool | None = None,
+    check: bool = True,
 ) -> xr.DataTree:
-    """Draw from a model's posterior with the book's defaults.
+    """Draw from a model's posterior with the book's defaults, and say so when the fit is not clean.
 
     Four chains of 1,000 draws after 1,000 tuning steps give 4,000 draws: a bulk ESS well
     above 400 and r_hat within 1.01 even for the largest of a hundred group parameters
@@ -65,12 +71,24 @@ def sample(
     progressbar : bool, optional
         Show a progress bar. By default on, except when the environment variable
         ``HLMKIT_PROGRESSBAR`` is ``0`` (as in the book build).
+    check : bool
+        Check every posterior quantity against the book's limits (0 divergences,
+        r_hat <= ``MAX_RHAT``, bulk ESS >= ``MIN_ESS``) and issue a :class:`SamplingWarning`
+        naming the worst quantities and the remedies when the fit misses them. A fit is never
+        returned silently broken; pass ``False`` only where the failure is the lesson.
 
     Returns
     -------
     xarray.DataTree
         Groups ``posterior``, ``sample_stats`` and ``observed_data``; the wall time in
-        seconds is in ``attrs["sampling_time"]`` of the tree.
+        seconds is in ``attrs["sampling_time"]`` of the tree and, when checked, the verdict in
+        ``attrs["clean"]`` (True when the fit meets the limits).
+
+    Warns
+    -----
+    SamplingWarning
+        When ``check`` is on and the fit has divergences, r_hat above ``MAX_RHAT`` or bulk ESS
+        below ``MIN_ESS`` for some quantity.
 
     Raises
     ------
@@ -104,29 +122,158 @@ def sample(
     if progressbar is None:
         progressbar = _progressbar_default()
     progressbar = check_flag(progressbar, "progressbar")
+    check = check_flag(check, "check")
     start = time.perf_counter()
-    with model, warnings.catch_warnings():
-        # The sampler reports how it ran on the `pymc` logger; the book reports diagnostics itself.
-        pymc_logger = logging.getLogger("pymc")
-        level = pymc_logger.level
-        pymc_logger.setLevel(logging.ERROR)
-        try:
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=min(chains, os.cpu_count() or 1),
-                random_seed=seed,
-                nuts_sampler=sampler,
-                progressbar=progressbar,
-                compute_convergence_checks=False,
-                **kwargs,
-            )
-        finally:
-            pymc_logger.setLevel(level)
+    cores = min(chains, os.cpu_count() or 1)
+    if sampler == "nutpie":
+        idata = _sample_nutpie(model, seed, draws, tune, chains, cores, progressbar, kwargs)
+    else:
+        with model:
+            # The sampler reports how it ran on the `pymc` logger; the book reports diagnostics itself.
+            pymc_logger = logging.getLogger("pymc")
+            level = pymc_logger.level
+            pymc_logger.setLevel(logging.ERROR)
+            try:
+                idata = pm.sample(
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    cores=cores,
+                    random_seed=seed,
+                    nuts_sampler=sampler,
+                    progressbar=progressbar,
+                    compute_convergence_checks=False,
+                    **kwargs,
+                )
+            finally:
+                pymc_logger.setLevel(level)
     idata.attrs["sampling_time"] = time.perf_counter() - start
     idata.attrs["sampler"] = sampler
+    if check:
+        problems = limit_problems(idata)
+        idata.attrs["clean"] = not problems
+        if problems:
+            warnings.warn(
+                SamplingWarning(
+                    f"The fit misses the book's limits ({MAX_RHAT=}, {MIN_ESS=}, no divergences): "
+                    + "; ".join(problems)
+                    + ". Remedies, in order: change the parameterisation (non-centred for groups with little "
+                    "data, centred for groups with much), raise target_accept (e.g. 0.95), draw more. "
+                    "See hlmkit.diagnose(idata, [names you report])."
+                ),
+                stacklevel=2,
+            )
     return idata
+
+
+def limit_problems(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, shown: int = 3) -> list[str]:
+    """What keeps a fit from the book's limits, worst quantities first; empty when it is clean.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit from :func:`sample`.
+    var_names : sequence of str, optional
+        The quantities to check (default: every posterior variable).
+    shown : int
+        How many of the worst quantities to name per problem.
+
+    Returns
+    -------
+    list of str
+        One sentence per broken limit (divergences, r_hat, bulk ESS), naming the worst
+        quantities, e.g. ``"r_hat up to 1.120 (tau 1.120, mu 1.050)"``.
+
+    Raises
+    ------
+    TypeError
+        If ``idata`` is not a fit or ``shown`` is not an integer.
+    KeyError
+        If a name in ``var_names`` is not in the posterior.
+
+    Examples
+    --------
+    >>> from hlmkit import complete_pooling_model, sample, simulate_literacy
+    >>> from hlmkit.inference import limit_problems
+    >>> model = complete_pooling_model(simulate_literacy(seed=1).students, "literacy")
+    >>> idata = sample(model, seed=1, draws=50, tune=100, chains=2, sampler="pymc", progressbar=False, check=False)
+    >>> limit_problems(idata)[0].startswith("bulk ESS down to")
+    True
+    """
+    idata = _check_tree(idata)
+    names = _check_var_names(idata, var_names)
+    shown = check_count(shown, "shown")
+    stats = idata.sample_stats if "sample_stats" in idata.children else None
+    problems = []
+    divergences = int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
+    if divergences:
+        problems.append(f"{divergences} divergent transition(s)")
+    worst_rhat: dict[str, float] = {}
+    worst_ess: dict[str, float] = {}
+    with warnings.catch_warnings():
+        # Constant quantities (the unit diagonal of a correlation matrix) have no r_hat: skipped.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = _as_dataset(az.rhat(idata, var_names=names)) if idata.posterior.sizes["chain"] > 1 else None
+        ess = _as_dataset(az.ess(idata, var_names=names, method="bulk"))
+        for name in names:
+            if rhat is not None and np.isfinite(rhat[name].values).any():
+                worst_rhat[name] = float(np.nanmax(rhat[name].values))
+            if np.isfinite(ess[name].values).any():
+                worst_ess[name] = float(np.nanmin(ess[name].values))
+    high = sorted(((v, k) for k, v in worst_rhat.items() if v > MAX_RHAT), reverse=True)
+    if high:
+        listed = ", ".join(f"{k} {v:.4f}" for v, k in high[:shown])
+        problems.append(f"r_hat up to {high[0][0]:.4f} ({listed})")
+    low = sorted((v, k) for k, v in worst_ess.items() if v < MIN_ESS)
+    if low:
+        listed = ", ".join(f"{k} {v:.0f}" for v, k in low[:shown])
+        problems.append(f"bulk ESS down to {low[0][0]:.0f} ({listed})")
+    return problems
+
+
+#: Compiled nutpie models, one per model object: refitting a model (another seed, more draws)
+#: reuses its compiled code instead of compiling it again (several seconds each time).
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _data_fingerprint(model: pm.Model) -> tuple:
+    """The values of the model's data containers: a model whose data changed must be compiled again."""
+    return tuple((v.name, hash(np.asarray(v.get_value()).tobytes())) for v in model.data_vars)
+
+
+def _sample_nutpie(
+    model: pm.Model, seed: int, draws: int, tune: int, chains: int, cores: int, progressbar: bool, kwargs: dict
+) -> xr.DataTree:
+    """Sample as ``pm.sample(nuts_sampler="nutpie")`` does (same seeds, same draws), compiling once per model."""
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+
+    fingerprint = _data_fingerprint(model)
+    cached = _COMPILED.get(model)
+    if cached is None or cached[0] != fingerprint:
+        cached = (fingerprint, nutpie.compile_pymc_model(model, backend="numba"))
+        _COMPILED[model] = cached
+    # pm.sample spawns one seed per chain from the seed and gives nutpie the first one.
+    chain_seed = int(np.random.default_rng(seed).spawn(chains)[0].integers(2**30))
+    start = time.time()
+    idata = nutpie.sample(
+        cached[1],
+        draws=draws,
+        tune=max(tune, 1),  # nuts-rs needs at least one tuning step
+        chains=chains,
+        cores=cores,
+        seed=chain_seed,
+        save_warmup=False,
+        progress_bar=progressbar,
+        **kwargs,
+    )
+    patch_nutpie_idata(idata, model, sampling_time=time.time() - start)
+    return idata
+
+
+def _as_dataset(tree: xr.DataTree) -> xr.Dataset:
+    """ArviZ's diagnostics come back as a tree with or without a ``posterior`` child."""
+    return tree.posterior.to_dataset() if "posterior" in tree.children else tree.to_dataset()
 
 
 def _check_tree(idata: object) -> xr.DataTree:

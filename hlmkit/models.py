@@ -32,6 +32,8 @@ from hlmkit._validate import (
 from hlmkit.coding import GroupIndex, encode_groups
 
 PARAMETERIZATIONS = ("noncentered", "centered")
+#: What the builders accept: either form, or ``"auto"``, the rule of the chapter on sampling problems.
+CHOICES = ("auto", *PARAMETERIZATIONS)
 
 #: Names of the builders' own dims and variables: a group column named like one would clash.
 RESERVED_NAMES = ("obs", "predictor", "alpha", "beta", "mu", "tau", "z", "sigma", "x", "y")
@@ -75,6 +77,89 @@ def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *, grou
     if constant:
         raise ValueError(f"Predictor(s) {constant} are constant: drop them, they cannot be estimated.")
     return _Design(y=y, x=x, predictors=predictors, y_mean=float(np.mean(y)), y_scale=y_scale, x_scale=x_scale)
+
+
+def auto_parameterizations(
+    y: np.ndarray,
+    x: np.ndarray,
+    indexes: Sequence[GroupIndex],
+    parents: Sequence[np.ndarray] = (),
+) -> dict[str, str]:
+    r"""Centred or non-centred for each level, by the rule of the chapter on sampling problems.
+
+    A level is centred when its median group's own data carry more than half the weight of
+    its estimate, :math:`P\tau^2 > 1`, with :math:`P` the precision of the group's data
+    (:math:`n_j/\sigma^2` for the bottom level; for a level above, the sum over its members of
+    :math:`1/(\tau^2_{\text{member}} + 1/P_{\text{member}})`). The scales come from cheap
+    moment estimates on the residuals of a pooled least-squares fit of ``y`` on ``x``:
+    :math:`\sigma^2` from the spread within bottom groups, each :math:`\tau^2` from the spread
+    of group means within their parent groups less the part their own noise explains. A level
+    whose :math:`\tau^2` estimate is not positive is non-centred: its posterior reaches into
+    the funnel.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        The outcome, one value per row.
+    x : numpy.ndarray
+        Row-level predictors (rows x predictors; may have no columns).
+    indexes : sequence of GroupIndex
+        The coding of each level, from the top level down.
+    parents : sequence of numpy.ndarray
+        For each level but the top, the code of each group's parent in the level above.
+
+    Returns
+    -------
+    dict of str to str
+        ``{level: "centered" | "noncentered"}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hlmkit import encode_groups, simulate_literacy
+    >>> from hlmkit.models import auto_parameterizations
+    >>> students = simulate_literacy(seed=1, median_school_size=200).students
+    >>> index = encode_groups(students, "school")
+    >>> auto_parameterizations(students["literacy"].to_numpy(), np.zeros((len(students), 0)), [index])
+    {'school': 'centered'}
+    """
+    design = np.column_stack([np.ones(len(y)), x])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - design @ coef
+    bottom = indexes[-1]
+    n = np.bincount(bottom.codes, minlength=bottom.n_groups).astype(float)
+    means = np.bincount(bottom.codes, weights=residual, minlength=bottom.n_groups) / np.maximum(n, 1)
+    df = len(y) - bottom.n_groups
+    within = residual - means[bottom.codes]
+    sigma2 = float(within @ within / df) if df > 0 else float(np.var(residual))
+    precision = n / max(sigma2, 1e-300)
+    choices: dict[str, str] = {}
+    for k in reversed(range(len(indexes))):
+        level = indexes[k].name
+        parent = np.asarray(parents[k - 1]) if k > 0 else np.zeros(len(means), dtype=int)
+        n_parents = int(parent.max()) + 1
+        counts = np.bincount(parent, minlength=n_parents).astype(float)
+        parent_means = np.bincount(parent, weights=means, minlength=n_parents) / np.maximum(counts, 1)
+        deviation = means - parent_means[parent]
+        df = len(means) - n_parents
+        between = float(deviation @ deviation / df) if df > 0 else 0.0
+        tau2 = between - float(np.mean(1.0 / precision))
+        centred = tau2 > 0 and float(np.median(precision)) * tau2 > 1.0
+        choices[level] = "centered" if centred else "noncentered"
+        member = 1.0 / (max(tau2, 0.0) + 1.0 / precision)
+        precision = np.bincount(parent, weights=member, minlength=n_parents)
+        means = parent_means
+    return {index.name: choices[index.name] for index in indexes}
+
+
+def _resolve(choice: str, design: _Design, index: GroupIndex, argument: str, extra: np.ndarray | None = None) -> str:
+    """One level's parameterisation: the choice given, or the rule's when it is ``"auto"``."""
+    if choice not in CHOICES:
+        raise ValueError(f"`{argument}` must be one of {CHOICES}, got {choice!r}.")
+    if choice != "auto":
+        return choice
+    x = design.x if extra is None or extra.shape[1] == 0 else np.column_stack([design.x, extra])
+    return auto_parameterizations(design.y, x, [index])[index.name]
 
 
 def _slopes(design: _Design) -> pm.Deterministic | float:
@@ -199,7 +284,7 @@ def partial_pooling_model(
     group: str,
     predictors: Sequence[str] = (),
     *,
-    parameterization: str = "noncentered",
+    parameterization: str = "auto",
 ) -> pm.Model:
     r"""Varying intercepts: group intercepts drawn from a common distribution that is learned.
 
@@ -217,15 +302,17 @@ def partial_pooling_model(
         a single row, but not every group (then ``tau`` and ``sigma`` could not be told apart).
     predictors : sequence of str, optional
         Numeric predictor columns with common slopes.
-    parameterization : {"noncentered", "centered"}
+    parameterization : {"auto", "noncentered", "centered"}
         ``"noncentered"`` writes :math:`\alpha_j = \mu + \tau z_j` with :math:`z_j \sim N(0, 1)`
         (free variable ``z``); it samples well when groups hold little data. ``"centered"``
-        draws :math:`\alpha_j` directly and suits groups with much data each.
+        draws :math:`\alpha_j` directly and suits groups with much data each. ``"auto"``
+        chooses by the rule of :func:`auto_parameterizations`.
 
     Returns
     -------
     pymc.Model
         Variables ``mu``, ``tau``, ``sigma``, ``alpha`` (dim ``group``), ``beta`` (if predictors).
+        The form used is in ``model.parameterization`` (``{group: form}``).
 
     Raises
     ------
@@ -244,8 +331,8 @@ def partial_pooling_model(
     >>> sorted(v.name for v in model.free_RVs)
     ['beta', 'mu', 'sigma', 'tau', 'z']
     """
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS}, got {parameterization!r}.")
+    if parameterization not in CHOICES:
+        raise ValueError(f"`parameterization` must be one of {CHOICES}, got {parameterization!r}.")
     design = _design(data, outcome, predictors, group=group)
     index = encode_groups(data, group)
     if index.n_groups < 2:
@@ -254,6 +341,7 @@ def partial_pooling_model(
             f"differ (tau), but found one ({index.labels[0]!r}). Use complete_pooling_model instead."
         )
     check_not_all_singletons(index.sizes, group)
+    parameterization = _resolve(parameterization, design, index, "parameterization")
     with pm.Model(coords=_coords(design, len(data), index)) as model:
         group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
         mu = pm.Normal("mu", mu=design.y_mean, sigma=2.5 * design.y_scale)
@@ -265,6 +353,7 @@ def partial_pooling_model(
             alpha = pm.Normal("alpha", mu=mu, sigma=tau, dims=group)
         sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
         pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
+    model.parameterization = {group: parameterization}
     return model
 
 
@@ -422,7 +511,7 @@ def group_predictors_model(
     group_predictors: Sequence[str],
     predictors: Sequence[str] = (),
     *,
-    parameterization: str = "centered",
+    parameterization: str = "auto",
     sufficient_statistics: bool = False,
 ) -> pm.Model:
     r"""Varying intercepts whose mean depends on group-level predictors.
@@ -448,9 +537,11 @@ def group_predictors_model(
         (handy to compare the two with the same options).
     predictors : sequence of str, optional
         Numeric student-level predictor columns with common slopes.
-    parameterization : {"centered", "noncentered"}
+    parameterization : {"auto", "centered", "noncentered"}
         ``"centered"`` draws :math:`\alpha_j` directly (good when groups hold dozens of rows);
-        ``"noncentered"`` writes :math:`\alpha_j = \mu + w_j^\top\gamma + \tau z_j`.
+        ``"noncentered"`` writes :math:`\alpha_j = \mu + w_j^\top\gamma + \tau z_j`;
+        ``"auto"`` chooses by the rule of :func:`auto_parameterizations` (the form used is in
+        ``model.parameterization``).
     sufficient_statistics : bool
         Compute the likelihood from per-group sums (same posterior, O(groups) instead of
         O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
@@ -482,8 +573,8 @@ def group_predictors_model(
     >>> model.named_vars_to_dims["gamma"], model.named_vars_to_dims["alpha_pred"]
     (('group_predictor',), ('school',))
     """
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS}, got {parameterization!r}.")
+    if parameterization not in CHOICES:
+        raise ValueError(f"`parameterization` must be one of {CHOICES}, got {parameterization!r}.")
     sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
     group = _check_group_name(group, "group")
     group_predictors = _column_names(group_predictors, "group_predictors")
@@ -495,6 +586,7 @@ def group_predictors_model(
         )
     check_not_all_singletons(index.sizes, group)
     w, w_scale = _group_level_design(data, group, group_predictors, index, [outcome, group, *design.predictors])
+    parameterization = _resolve(parameterization, design, index, "parameterization", w[index.codes])
     coords = _coords(design, len(data), index)
     if group_predictors:
         coords["group_predictor"] = group_predictors
@@ -515,6 +607,7 @@ def group_predictors_model(
         else:
             group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
             pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
+    model.parameterization = {group: parameterization}
     return model
 
 
@@ -527,7 +620,7 @@ def varying_slopes_model(
     *,
     group_predictors: Sequence[str] = (),
     eta: float = 2.0,
-    intercepts: str = "noncentered",
+    intercepts: str = "auto",
     sufficient_statistics: bool = False,
 ) -> pm.Model:
     r"""Varying intercepts and varying slopes, correlated, with an LKJ prior on their correlation.
@@ -569,9 +662,10 @@ def varying_slopes_model(
     eta : float
         LKJ shape: 1 is uniform over correlation matrices; larger values favour weaker
         correlations. The default 2 gently doubts extreme correlations.
-    intercepts : {"noncentered", "centered"}
+    intercepts : {"auto", "noncentered", "centered"}
         Parameterisation of the intercepts (the slopes are always non-centred). Centred
-        intercepts suit groups with much data each.
+        intercepts suit groups with much data each; ``"auto"`` chooses by the rule of
+        :func:`auto_parameterizations` (the form used is in ``model.parameterization``).
     sufficient_statistics : bool
         Compute the likelihood from per-group sums (same posterior, O(groups) instead of
         O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
@@ -618,8 +712,8 @@ def varying_slopes_model(
             "common mean (mu_slope), so list each predictor once."
         )
     eta = check_positive(eta, "eta")
-    if intercepts not in PARAMETERIZATIONS:
-        raise ValueError(f"`intercepts` must be one of {PARAMETERIZATIONS}, got {intercepts!r}.")
+    if intercepts not in CHOICES:
+        raise ValueError(f"`intercepts` must be one of {CHOICES}, got {intercepts!r}.")
     sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
     group_predictors = _column_names(group_predictors, "group_predictors")
     design = _design(data, outcome, predictors, group=group)
@@ -634,6 +728,7 @@ def varying_slopes_model(
     w, w_scale = _group_level_design(
         data, group, group_predictors, index, [outcome, group, *design.predictors, *varying]
     )
+    intercepts = _resolve(intercepts, design, index, "intercepts", np.column_stack([slopes.x, w[index.codes]]))
     effects = ["intercept", *varying]
     coords = _coords(design, len(data), index) | {"varying": varying, "effect": effects, "effect_bis": effects}
     if group_predictors:
@@ -677,6 +772,7 @@ def varying_slopes_model(
             x_varying = pm.Data("x_varying", slopes.x, dims=("obs", "varying"))
             mean = alpha[group_code] + (x_varying * slope[group_code]).sum(axis=-1) + _slopes(design)
             pm.Normal("y", mu=mean, sigma=sigma, observed=design.y, dims="obs")
+    model.parameterization = {group: intercepts}
     return model
 
 
@@ -687,7 +783,7 @@ def nested_model(
     predictors: Sequence[str] = (),
     *,
     group_predictors: Sequence[str] = (),
-    parameterization: str | Mapping[str, str] = "noncentered",
+    parameterization: str | Mapping[str, str] = "auto",
     sufficient_statistics: bool = False,
 ) -> pm.Model:
     r"""Varying intercepts at several nested levels: students in schools in counties in states.
@@ -716,10 +812,12 @@ def nested_model(
     group_predictors : sequence of str, optional
         Numeric columns constant within each group of the *lowest* level (e.g. a school's
         locale or mean SES), with slopes ``gamma``.
-    parameterization : {"noncentered", "centered"} or mapping
+    parameterization : {"auto", "noncentered", "centered"} or mapping
         One choice for every level, or ``{level: choice}`` (levels left out are
         non-centred). Non-centred suits levels whose units hold little information (a few
-        states or counties); centred suits units with much data each.
+        states or counties); centred suits units with much data each. ``"auto"`` chooses per
+        level by the rule of :func:`auto_parameterizations`; the forms used are in
+        ``model.parameterization``.
     sufficient_statistics : bool
         Compute the likelihood from per-group sums (same posterior, O(groups) instead of
         O(rows) per gradient). The model then has a ``pymc.Potential`` ``loglik`` instead of
@@ -755,7 +853,7 @@ def nested_model(
         raise ValueError("`levels` is empty: name the grouping columns from the top level down.")
     for level in levels:
         _check_group_name(level, "levels")
-    choices = check_parameterizations(parameterization, levels, PARAMETERIZATIONS)
+    choices = check_parameterizations(parameterization, levels, CHOICES)
     group_predictors = _column_names(group_predictors, "group_predictors")
     sufficient_statistics = _check_flag(sufficient_statistics, "sufficient_statistics")
     bottom = levels[-1]
@@ -775,6 +873,10 @@ def nested_model(
     check_not_all_singletons(indexes[-1].sizes, bottom)
     parents = [parent_codes(data, child, parent) for parent, child in zip(levels[:-1], levels[1:], strict=True)]
     w, w_scale = _group_level_design(data, bottom, group_predictors, indexes[-1], [*roles, *levels])
+    if "auto" in choices.values():
+        x = design.x if not group_predictors else np.column_stack([design.x, w[indexes[-1].codes]])
+        rule = auto_parameterizations(design.y, x, indexes, parents)
+        choices = {level: rule[level] if choice == "auto" else choice for level, choice in choices.items()}
     coords = _coords(design, len(data)) | {"level": levels}
     for index in indexes:
         coords.update(index.coords)
@@ -808,4 +910,5 @@ def nested_model(
         else:
             bottom_code = pm.Data(f"{bottom}_code", indexes[-1].codes, dims="obs")
             pm.Normal("y", mu=parent_alpha[bottom_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
+    model.parameterization = dict(choices)
     return model
