@@ -285,6 +285,7 @@ def partial_pooling_model(
     predictors: Sequence[str] = (),
     *,
     parameterization: str = "auto",
+    sufficient_statistics: bool = False,
 ) -> pm.Model:
     r"""Varying intercepts: group intercepts drawn from a common distribution that is learned.
 
@@ -307,6 +308,10 @@ def partial_pooling_model(
         (free variable ``z``); it samples well when groups hold little data. ``"centered"``
         draws :math:`\alpha_j` directly and suits groups with much data each. ``"auto"``
         chooses by the rule of :func:`auto_parameterizations`.
+    sufficient_statistics : bool
+        Compute the likelihood from per-group sums: the same posterior and the same geometry
+        for the sampler, at O(groups) instead of O(rows) per gradient. The model then has a
+        ``pymc.Potential`` ``loglik`` instead of the observed variable ``y`` and no ``obs`` dim.
 
     Returns
     -------
@@ -328,8 +333,10 @@ def partial_pooling_model(
     >>> from hlmkit import partial_pooling_model, simulate_literacy
     >>> students = simulate_literacy(seed=1).students
     >>> model = partial_pooling_model(students, "literacy", "school", ["ses"])
+    >>> model.parameterization  # the rule's choice: schools of about 40 pupils hold much data
+    {'school': 'centered'}
     >>> sorted(v.name for v in model.free_RVs)
-    ['beta', 'mu', 'sigma', 'tau', 'z']
+    ['alpha', 'beta', 'mu', 'sigma', 'tau']
     """
     if parameterization not in CHOICES:
         raise ValueError(f"`parameterization` must be one of {CHOICES}, got {parameterization!r}.")
@@ -341,9 +348,12 @@ def partial_pooling_model(
             f"differ (tau), but found one ({index.labels[0]!r}). Use complete_pooling_model instead."
         )
     check_not_all_singletons(index.sizes, group)
+    sufficient_statistics = check_flag(sufficient_statistics, "sufficient_statistics")
     parameterization = _resolve(parameterization, design, index, "parameterization")
-    with pm.Model(coords=_coords(design, len(data), index)) as model:
-        group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
+    coords = _coords(design, len(data), index)
+    if sufficient_statistics:
+        del coords["obs"]
+    with pm.Model(coords=coords) as model:
         mu = pm.Normal("mu", mu=design.y_mean, sigma=2.5 * design.y_scale)
         tau = pm.HalfNormal("tau", sigma=design.y_scale)
         if parameterization == "noncentered":
@@ -352,7 +362,12 @@ def partial_pooling_model(
         else:
             alpha = pm.Normal("alpha", mu=mu, sigma=tau, dims=group)
         sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
-        pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
+        if sufficient_statistics:
+            sums = _group_sums(design, np.zeros((len(data), 0)), index)
+            pm.Potential("loglik", _sufficient_loglik(sums, alpha, None, _common_slopes(design), sigma))
+        else:
+            group_code = pm.Data(f"{group}_code", index.codes, dims="obs")
+            pm.Normal("y", mu=alpha[group_code] + _slopes(design), sigma=sigma, observed=design.y, dims="obs")
     model.parameterization = {group: parameterization}
     return model
 

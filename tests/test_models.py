@@ -60,7 +60,7 @@ def test_no_pooling_variables_dims_and_coords(students):
 
 
 def test_partial_pooling_noncentered(students):
-    model = partial_pooling_model(students, "literacy", "school", PREDICTORS)
+    model = partial_pooling_model(students, "literacy", "school", PREDICTORS, parameterization="noncentered")
     assert _free(model) == ["beta", "mu", "sigma", "tau", "z"]
     assert _deterministics(model) == ["alpha"]
     assert model.named_vars_to_dims["z"] == ("school",)

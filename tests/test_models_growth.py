@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from hlmkit import (
+    partial_pooling_model,
     check_convergence,
     group_mean_center,
     group_predictors_model,
@@ -84,7 +85,7 @@ def test_group_predictors_model_without_group_predictors_is_the_varying_intercep
 
 
 def test_varying_slopes_model_structure(students):
-    model = varying_slopes_model(students, "literacy", "school", ["ses_within"], ["grade_c"])
+    model = varying_slopes_model(students, "literacy", "school", ["ses_within"], ["grade_c"], intercepts="noncentered")
     assert list(model.coords["effect"]) == ["intercept", "ses_within"]
     assert model.named_vars_to_dims["slope"] == ("school", "varying")
     assert model.named_vars_to_dims["tau"] == ("effect",)
@@ -111,7 +112,7 @@ def test_nested_model_structure_and_names(students):
 
 
 def test_nested_model_puts_each_school_under_its_own_county_and_state(students):
-    model = nested_model(students, "literacy", ["state", "county", "school"], PUPIL)
+    model = nested_model(students, "literacy", ["state", "county", "school"], PUPIL, parameterization="noncentered")
     point = model.initial_point()
     point = {k: np.zeros_like(v) for k, v in point.items()}
     point["mu"] = np.array(500.0)
@@ -127,9 +128,12 @@ def test_nested_model_puts_each_school_under_its_own_county_and_state(students):
     np.testing.assert_allclose(schools, expected)
 
 
-@pytest.mark.parametrize("builder", ["group_predictors", "varying_slopes", "nested"])
+@pytest.mark.parametrize("builder", ["partial_pooling", "group_predictors", "varying_slopes", "nested"])
 def test_sufficient_statistics_give_the_same_log_posterior(students, builder):
-    if builder == "group_predictors":
+    if builder == "partial_pooling":
+        def build(**kw):
+            return partial_pooling_model(students, "literacy", "school", PUPIL, parameterization="noncentered", **kw)
+    elif builder == "group_predictors":
         def build(**kw):
             return group_predictors_model(students, "literacy", "school", SCHOOL, PUPIL, **kw)
     elif builder == "varying_slopes":
