@@ -16,7 +16,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks notebooks student grade bench clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks notebooks student grade bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -25,6 +25,8 @@ help:
 	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into $(BUILD)/grades (scores.csv, report.md)"
 	@echo "make bench      benchmark the samplers and the scaling series (minutes; writes bench/results.csv)"
+	@echo "make seeds [CHAPTERS='04 12'] [SEEDS=20] [GENERIC=3] [JOBS=2]"
+	@echo "                run chapters over many seeds, some on a generic CPU (writes bench/seeds.csv)"
 	@echo "make clean      remove the built site (keeps .venv)"
 
 # The virtual environment, from the exact pins in requirements.txt (rebuilt when they change).
@@ -99,6 +101,21 @@ grade: venv
 # Benchmarks (not tests): samplers and the scaling series, written to bench/results.csv.
 bench: venv
 	$(BIN)/python bench/run_bench.py
+
+# The seed sweep: every chapter's assertions must hold for any seed and any CPU (scripts/seeds.py).
+# SEEDS seeds per chapter (1..SEEDS), the first GENERIC of them also with NUMBA_CPU_NAME=generic.
+SEEDS   ?= 20
+GENERIC ?= 3
+JOBS    ?= 2
+seeds: venv
+	$(BIN)/python scripts/seeds.py run --seeds $(SEEDS) --generic $(GENERIC) --jobs $(JOBS) --skip-passed \
+		$(if $(CHAPTERS),--chapters $(CHAPTERS))
+
+# Fails when bench/seeds.csv records a failing seed for a chapter's current source, or fewer than
+# SEEDS_REQUIRED passing seeds.
+SEEDS_REQUIRED ?= 20
+seeds-check: venv
+	$(BIN)/python scripts/seeds.py check --required $(SEEDS_REQUIRED)
 
 notebooks: venv
 	@mkdir -p $(BUILD)/notebooks

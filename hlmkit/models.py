@@ -387,7 +387,7 @@ from hlmkit.prep import group_table  # noqa: E402
 #: Names the growth builders use for their own dims and variables, on top of ``RESERVED_NAMES``.
 GROWTH_RESERVED_NAMES = (
     "w", "gamma", "alpha_pred", "group_predictor", "varying", "effect", "effect_bis", "level",
-    "mu_slope", "slope", "corr", "chol_cov", "x_varying", "loglik",
+    "mu_slope", "slope", "corr", "chol_cov", "chol_corr", "x_varying", "loglik",
 )
 
 
@@ -651,9 +651,13 @@ def varying_slopes_model(
               \mathrm{diag}(\tau)\, \Omega\, \mathrm{diag}(\tau)\big),
         \quad \Omega \sim \mathrm{LKJ}(\eta).
 
-    The model is written non-centred with a Cholesky factor, :math:`(\alpha_j, b_j) =
-    \text{mean} + L z_j` with :math:`z_j \sim N(0, I)` (``pm.LKJCholeskyCov``), which samples
-    cleanly where the centred form diverges. With ``intercepts="centered"`` the intercepts are
+    The standard deviations have their own priors, :math:`\tau_k \sim \mathrm{HalfNormal}`,
+    and the correlation matrix :math:`\Omega = L L^\top` an LKJ prior through its Cholesky
+    factor :math:`L` (``pm.LKJCorr``). The effects are written non-centred,
+    :math:`(\alpha_j, b_j) = \text{mean} + \mathrm{diag}(\tau) L z_j` with
+    :math:`z_j \sim N(0, I)`, which samples cleanly where the centred form diverges. (Written
+    with ``pm.LKJCholeskyCov``, which draws the scales and correlations as one factor, the same
+    model stuck in some fits of the HSB capstone, with a chain near a slope sd of zero.) With ``intercepts="centered"`` the intercepts are
     drawn directly, :math:`\alpha_j \sim N(\text{mean}_j, \tau_\alpha^2)`, and only the
     slopes are non-centred, given the intercept (:math:`z_{j0} = (\alpha_j - \text{mean}_j) /
     \tau_\alpha`): the same model, which mixes better when groups hold dozens of rows each.
@@ -690,7 +694,8 @@ def varying_slopes_model(
     -------
     pymc.Model
         Variables ``mu``, ``mu_slope`` (mean slope, dim ``varying``), ``tau`` (dim ``effect``:
-        ``intercept`` then the varying predictors), ``corr`` (dims ``effect``, ``effect_bis``),
+        ``intercept`` then the varying predictors), ``chol_corr`` (the Cholesky factor of the
+        correlation matrix), ``corr`` (dims ``effect``, ``effect_bis``),
         ``z`` (dims ``group``, ``effect``; ``group``, ``varying`` with centred intercepts),
         ``alpha`` (dim ``group``), ``slope`` (dims
         ``group``, ``varying``), ``sigma``, and ``beta``, ``gamma``, ``alpha_pred`` when
@@ -754,28 +759,23 @@ def varying_slopes_model(
     with pm.Model(coords=coords) as model:
         intercept_mean = _group_mean(design, w, w_scale, group, group_predictors)
         mu_slope = pm.Normal("mu_slope", mu=0.0, sigma=2.5 * design.y_scale / slopes.x_scale, dims="varying")
-        # The LKJ Cholesky factor of the effects in units of their prior scales (intercept: s_y;
-        # slope: s_y / s_x), so that sd_dist is a unit HalfNormal: each tau_k ~ HalfNormal(scale_k).
+        # Standard deviations and correlations, each with its own prior: tau_k ~ HalfNormal(scale_k)
+        # (intercept: s_y; slope: s_y / s_x) and the correlation matrix ~ LKJ(eta), through its
+        # Cholesky factor. Their product diag(tau) L is the Cholesky factor of the covariance.
         sd_scales = np.concatenate([[design.y_scale], design.y_scale / slopes.x_scale])
-        chol_unit, corr, stds_unit = pm.LKJCholeskyCov(
-            "chol_cov",
-            n=n_effects,
-            eta=eta,
-            sd_dist=pm.HalfNormal.dist(sigma=1.0, shape=n_effects),
-            compute_corr=True,
-            store_in_trace=False,
-        )
-        pm.Deterministic("tau", stds_unit * sd_scales, dims="effect")
-        pm.Deterministic("corr", corr, dims=("effect", "effect_bis"))
+        tau = pm.HalfNormal("tau", sigma=sd_scales, dims="effect")
+        chol_corr = pm.LKJCorr("chol_corr", n=n_effects, eta=eta)
+        pm.Deterministic("corr", chol_corr @ chol_corr.T, dims=("effect", "effect_bis"))
         if intercepts == "centered":
-            tau_intercept = chol_unit[0, 0] * sd_scales[0]
-            alpha = pm.Normal("alpha", mu=intercept_mean, sigma=tau_intercept, dims=group)
+            alpha = pm.Normal("alpha", mu=intercept_mean, sigma=tau[0], dims=group)
             z_slope = pm.Normal("z", 0.0, 1.0, dims=(group, "varying"))
-            z = pt.concatenate([((alpha - intercept_mean) / tau_intercept)[:, None], z_slope], axis=1)
-            deviations = pm.math.dot(z, chol_unit.T) * sd_scales
+            # The first row of a correlation's Cholesky factor is (1, 0, ...): the intercept's own
+            # standardised deviation is z_0 = (alpha - mean) / tau_0, and the slopes follow from it.
+            z = pt.concatenate([((alpha - intercept_mean) / tau[0])[:, None], z_slope], axis=1)
+            deviations = pm.math.dot(z, chol_corr.T) * tau
         else:
             z = pm.Normal("z", 0.0, 1.0, dims=(group, "effect"))
-            deviations = pm.math.dot(z, chol_unit.T) * sd_scales
+            deviations = pm.math.dot(z, chol_corr.T) * tau
             alpha = pm.Deterministic("alpha", intercept_mean + deviations[:, 0], dims=group)
         slope = pm.Deterministic("slope", mu_slope + deviations[:, 1:], dims=(group, "varying"))
         sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
