@@ -167,7 +167,7 @@ def sample(
 
 
 def limit_problems(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, shown: int = 3) -> list[str]:
-    """What keeps a fit from the book's limits, worst quantities first; empty when it is clean.
+    """List what keeps a fit from the book's limits, worst quantities first; empty when it is clean.
 
     Parameters
     ----------
@@ -237,7 +237,7 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _data_fingerprint(model: pm.Model) -> tuple:
-    """The values of the model's data containers: a model whose data changed must be compiled again."""
+    """Fingerprint the model's data containers: a model whose data changed must be compiled again."""
     return tuple((v.name, hash(np.asarray(v.get_value()).tobytes())) for v in model.data_vars)
 
 

@@ -657,9 +657,10 @@ def varying_slopes_model(
     :math:`(\alpha_j, b_j) = \text{mean} + \mathrm{diag}(\tau) L z_j` with
     :math:`z_j \sim N(0, I)`, which samples cleanly where the centred form diverges. (Written
     with ``pm.LKJCholeskyCov``, which draws the scales and correlations as one factor, the same
-    model stuck in some fits of the HSB capstone, with a chain near a slope sd of zero.) With ``intercepts="centered"`` the intercepts are
-    drawn directly, :math:`\alpha_j \sim N(\text{mean}_j, \tau_\alpha^2)`, and only the
-    slopes are non-centred, given the intercept (:math:`z_{j0} = (\alpha_j - \text{mean}_j) /
+    model stuck in some fits of the HSB capstone, with a chain near a slope sd of zero.) With
+    ``intercepts="centered"`` the intercepts are drawn directly,
+    :math:`\alpha_j \sim N(\text{mean}_j, \tau_\alpha^2)`, and only the slopes are
+    non-centred, given the intercept (:math:`z_{j0} = (\alpha_j - \text{mean}_j) /
     \tau_\alpha`): the same model, which mixes better when groups hold dozens of rows each.
 
     Parameters

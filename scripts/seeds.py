@@ -86,7 +86,9 @@ def _first_error(notebook) -> str:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 source = cell.source.strip().splitlines()
-                where = next((line for line in source if line.strip().startswith("assert")), source[-1] if source else "")
+                where = next(
+                    (line for line in source if line.strip().startswith("assert")), source[-1] if source else ""
+                )
                 return f"cell {number}: {output['ename']}: {output['evalue']} [{where.strip()[:120]}]"
     return ""
 
@@ -114,7 +116,9 @@ def read_rows() -> list[dict]:
 
 
 def write_rows(rows: list[dict]) -> None:
-    rows = sorted(rows, key=lambda r: (r["chapter"], r["cpu"] == "generic", r["cpu"], int(r["seed"]), r["source_sha256"]))
+    rows = sorted(
+        rows, key=lambda r: (r["chapter"], r["cpu"] == "generic", r["cpu"], int(r["seed"]), r["source_sha256"])
+    )
     RESULTS.parent.mkdir(exist_ok=True)
     with RESULTS.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
@@ -146,16 +150,31 @@ def command_run(args: argparse.Namespace) -> int:
                 print(f"  {path.stem} changed during the sweep: its result for seed {seed} is not recorded")
                 continue
             row = {
-                "chapter": path.stem, "source_sha256": hashes[path], "seed": str(seed), "cpu": cpu,
-                "passed": str(result["passed"]), "seconds": str(result["seconds"]), "error": result["error"],
+                "chapter": path.stem,
+                "source_sha256": hashes[path],
+                "seed": str(seed),
+                "cpu": cpu,
+                "passed": str(result["passed"]),
+                "seconds": str(result["seconds"]),
+                "error": result["error"],
             }
-            rows = [r for r in read_rows() if (r["chapter"], r["source_sha256"], r["seed"], r["cpu"])
-                    != (row["chapter"], row["source_sha256"], row["seed"], row["cpu"])]
+            rows = [
+                r
+                for r in read_rows()
+                if (r["chapter"], r["source_sha256"], r["seed"], r["cpu"])
+                != (row["chapter"], row["source_sha256"], row["seed"], row["cpu"])
+            ]
             write_rows(rows + [row])
             failures += not result["passed"]
             mark = "ok  " if result["passed"] else "FAIL"
-            print(f"  {mark} {path.stem} seed {seed:>3} {cpu:<10} {result['seconds']:>6.1f} s {result['error']}", flush=True)
-    print(f"Sweep done in {time.perf_counter() - start:.0f} s: {failures} failure(s). Results in {RESULTS.relative_to(ROOT)}")
+            print(
+                f"  {mark} {path.stem} seed {seed:>3} {cpu:<10} {result['seconds']:>6.1f} s {result['error']}",
+                flush=True,
+            )
+    print(
+        f"Sweep done in {time.perf_counter() - start:.0f} s: {failures} failure(s). "
+        f"Results in {RESULTS.relative_to(ROOT)}"
+    )
     return 1 if failures else 0
 
 
@@ -169,8 +188,9 @@ def command_check(args: argparse.Namespace) -> int:
         failed = sorted({(r["seed"], r["cpu"]) for r in current if r["passed"] != "True"})
         passed = {r["seed"] for r in current if r["passed"] == "True"}
         generic = {r["seed"] for r in current if r["passed"] == "True" and r["cpu"] == "generic"}
-        lines.append(f"  {path.stem:<28} {len(passed):>3} passing seeds ({len(generic)} on a generic CPU), "
-                     f"{len(failed)} failing")
+        lines.append(
+            f"  {path.stem:<28} {len(passed):>3} passing seeds ({len(generic)} on a generic CPU), {len(failed)} failing"
+        )
         if failed:
             problems.append(f"{path.stem}: failed for (seed, cpu) {failed}")
         if len(passed) < args.required:

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from hlmkit import (
-    partial_pooling_model,
     check_convergence,
     group_mean_center,
     group_predictors_model,
     group_table,
     level_sds,
     nested_model,
+    partial_pooling_model,
     posterior_draws,
     sample,
     simulate_literacy,

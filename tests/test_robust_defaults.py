@@ -23,15 +23,26 @@ from hlmkit.inference import _COMPILED, SamplingWarning, limit_problems
 from hlmkit.models import auto_parameterizations
 
 SWITCHED_OFF = {
-    "tau_state": 0.0, "tau_county": 0.0, "suburban_effect": 0.0, "rural_effect": 0.0, "beta_mean_ses": 0.0,
-    "slope_sd": 0.0, "private_share": 0.0,
+    "tau_state": 0.0,
+    "tau_county": 0.0,
+    "suburban_effect": 0.0,
+    "rural_effect": 0.0,
+    "beta_mean_ses": 0.0,
+    "slope_sd": 0.0,
+    "private_share": 0.0,
 }
 
 
 def region(median_school_size: int, tau: float = 5.0, sigma: float = 40.0, seed: int = 3) -> pd.DataFrame:
     return simulate_literacy(
-        seed=seed, n_states=2, counties_per_state=4, schools_per_county=4, median_school_size=median_school_size,
-        tau_school=tau, sigma=sigma, **SWITCHED_OFF,
+        seed=seed,
+        n_states=2,
+        counties_per_state=4,
+        schools_per_county=4,
+        median_school_size=median_school_size,
+        tau_school=tau,
+        sigma=sigma,
+        **SWITCHED_OFF,
     ).students
 
 
@@ -88,8 +99,14 @@ def test_every_builder_with_group_effects_defaults_to_auto():
 def test_nested_auto_decides_level_by_level():
     # Big county effects over 8 counties of ~20 schools, tiny schools: centre counties, not schools.
     students = simulate_literacy(
-        seed=4, n_states=2, counties_per_state=4, schools_per_county=20, median_school_size=8,
-        tau_county=30.0, tau_school=3.0, sigma=40.0,
+        seed=4,
+        n_states=2,
+        counties_per_state=4,
+        schools_per_county=20,
+        median_school_size=8,
+        tau_county=30.0,
+        tau_school=3.0,
+        sigma=40.0,
         **{k: v for k, v in SWITCHED_OFF.items() if k != "tau_county"},
     ).students
     model = nested_model(students, "literacy", ["county", "school"])
