@@ -23,6 +23,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -85,11 +86,12 @@ def _first_error(notebook) -> str:
     for number, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                source = cell.source.strip().splitlines()
-                where = next(
-                    (line for line in source if line.strip().startswith("assert")), source[-1] if source else ""
-                )
-                return f"cell {number}: {output['ename']}: {output['evalue']} [{where.strip()[:120]}]"
+                # The traceback marks the failing line with an arrow ("---->"), amid ANSI colour codes.
+                plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in output.get("traceback", [])]
+                marked = [line for block in plain for line in block.splitlines() if "---->" in line]
+                where = marked[-1].split("---->", 1)[1].strip() if marked else ""
+                where = re.sub(r"^\d+\s*", "", where)
+                return f"cell {number}: {output['ename']}: {output['evalue']} [{where[:120]}]"
     return ""
 
 

@@ -13,6 +13,7 @@ import pytest
 from hlmkit import (
     encode_groups,
     group_predictors_model,
+    load_dataset,
     nested_model,
     partial_pooling_model,
     sample,
@@ -199,3 +200,26 @@ def test_changed_data_is_compiled_again():
         pm.set_data({"school_code": codes[::-1].copy()})
     sample(model, seed=1, draws=50, tune=50, chains=2, progressbar=False, check=False)
     assert _COMPILED[model][1] is not compiled
+
+
+# --- the defaults on the book's real data --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        # Radon with uranium as a county predictor: centred by habit, r_hat 1.12 and ESS 29 for tau.
+        (
+            "radon + uranium",
+            lambda: group_predictors_model(load_dataset("radon"), "log_radon", "county", ["log_uranium"], ["floor"]),
+        ),
+        # Dutch classes, lang ~ 1 + (1 | class): non-centred by habit, r_hat 1.012 for mu.
+        ("nlschools", lambda: partial_pooling_model(load_dataset("nlschools"), "lang", "class")),
+    ],
+)
+def test_defaults_sample_cleanly_on_the_books_data_for_ten_seeds(name, build):
+    model = build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SamplingWarning)  # any fit that misses a limit fails the test
+        for seed in range(1, 11):
+            sample(model, seed=seed, progressbar=False)
