@@ -17,8 +17,10 @@ reader meets them:
 - :mod:`hlmkit.scaling` -- sufficient statistics (pandas or DuckDB) and marginalised models;
 - :mod:`hlmkit.compare` -- lining up estimates with published and REML values;
 - :mod:`hlmkit.exercises` -- the checks a learner runs after each exercise;
-- :mod:`hlmkit.plots` -- figures reused across chapters;
-- :mod:`hlmkit.style` -- the book's figure style.
+- :mod:`hlmkit.plots_pooling` -- figures of pooling: group means, shrinkage, intervals;
+- :mod:`hlmkit.plots_levels` -- figures of levels: residuals by group, within and between, variance partition;
+- :mod:`hlmkit.plots_checks` -- figures for checking and comparing fits;
+- :mod:`hlmkit.style` -- the book's figure style, and plain numbers on log axes.
 
 Making student notebooks and grading them is not a lesson: that lives in the ``coursework``
 package beside this one, so a learner's install of hlmkit does not carry the grader.
@@ -82,21 +84,16 @@ from hlmkit.scaling import (
 )
 from hlmkit.compare import available_references, compare_estimates, load_reference, mixedlm_estimates
 from hlmkit.exercises import CheckFailed, check, check_between
-from hlmkit.plots import (
-    plain_log_ticks,
+from hlmkit.plots_pooling import (
     plot_caterpillar,
-    plot_estimate_comparison,
     plot_group_means,
-    plot_group_residuals,
-    plot_pareto_k,
-    plot_predictive_statistic,
     plot_shrinkage,
     plot_shrinkage_2d,
     plot_shrinkage_to_prediction,
-    plot_variance_partition,
-    plot_within_between,
 )
-from hlmkit.style import PALETTE, STRATEGY_COLORS, set_book_style
+from hlmkit.plots_levels import plot_group_residuals, plot_variance_partition, plot_within_between
+from hlmkit.plots_checks import plot_estimate_comparison, plot_pareto_k, plot_predictive_statistic
+from hlmkit.style import PALETTE, STRATEGY_COLORS, plain_log_ticks, set_book_style
 
 __all__ = [
     # data
@@ -184,21 +181,23 @@ __all__ = [
     "CheckFailed",
     "check",
     "check_between",
-    # plots
-    "plain_log_ticks",
+    # plots of pooling
     "plot_caterpillar",
-    "plot_estimate_comparison",
     "plot_group_means",
-    "plot_group_residuals",
-    "plot_pareto_k",
-    "plot_predictive_statistic",
     "plot_shrinkage",
     "plot_shrinkage_2d",
     "plot_shrinkage_to_prediction",
+    # plots of levels
+    "plot_group_residuals",
     "plot_variance_partition",
     "plot_within_between",
+    # plots for checking
+    "plot_estimate_comparison",
+    "plot_pareto_k",
+    "plot_predictive_statistic",
     # style
     "PALETTE",
     "STRATEGY_COLORS",
+    "plain_log_ticks",
     "set_book_style",
 ]
