@@ -12,7 +12,9 @@ reader meets them:
 - :mod:`hlmkit.prep` -- centring predictors and school-level summaries of pupil columns;
 - :mod:`hlmkit.variance` -- variance partition and intra-class correlations per level;
 - :mod:`hlmkit.binary` -- pass/fail outcomes: Bernoulli and binomial builders;
-- :mod:`hlmkit.checking` -- prior and posterior predictive checks, PSIS-LOO helpers;
+- :mod:`hlmkit.checking` -- prior and posterior predictive checks;
+- :mod:`hlmkit.likelihood` -- the pointwise log-likelihood, per student or per school;
+- :mod:`hlmkit.loo` -- leave-one-out cross-validation (PSIS-LOO) and comparing models by it;
 - :mod:`hlmkit.prediction` -- predictions for existing and new groups, updating with new evidence;
 - :mod:`hlmkit.scaling` -- sufficient statistics (pandas or DuckDB) and marginalised models;
 - :mod:`hlmkit.compare` -- lining up estimates with published and REML values;
@@ -58,18 +60,14 @@ from hlmkit.prep import add_group_means, grand_mean_center, group_mean_center, g
 from hlmkit.variance import level_sds, variance_partition, variance_shares
 from hlmkit.binary import aggregate_binary, bernoulli_model, binomial_model, true_proficiency_rates
 from hlmkit.checking import (
-    add_log_likelihood,
     check_statistics,
-    compare_models,
-    group_loo,
-    integrated_log_likelihood,
-    pareto_k_table,
     posterior_predictive,
     predictive_draws,
     prior_predictive,
     rate_statistics,
-    student_loo,
 )
+from hlmkit.likelihood import add_log_likelihood, integrated_log_likelihood
+from hlmkit.loo import compare_models, group_loo, pareto_k_table, student_loo
 from hlmkit.prediction import EvidenceUpdate, group_effect_draws, unseen_groups, update_with_evidence
 from hlmkit.scaling import (
     load_benchmarks,
@@ -146,16 +144,18 @@ __all__ = [
     "binomial_model",
     "true_proficiency_rates",
     # checking
-    "add_log_likelihood",
     "check_statistics",
-    "compare_models",
-    "group_loo",
-    "integrated_log_likelihood",
-    "pareto_k_table",
     "posterior_predictive",
     "predictive_draws",
     "prior_predictive",
     "rate_statistics",
+    # likelihood
+    "add_log_likelihood",
+    "integrated_log_likelihood",
+    # loo
+    "compare_models",
+    "group_loo",
+    "pareto_k_table",
     "student_loo",
     # prediction
     "EvidenceUpdate",
