@@ -58,11 +58,11 @@ test: venv
 # Lint (ruff: pycodestyle, pyflakes, numpy docstrings, imports, pyupgrade, NumPy, bugbear) and types
 # (mypy), configured in pyproject.toml.
 lint: venv
-	$(BIN)/python -m ruff check hlmkit scripts tests bench
+	$(BIN)/python -m ruff check hlmkit coursework scripts tests bench
 	$(BIN)/python -m mypy
 
 unit: venv
-	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit -q
+	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit coursework -q
 
 # Strict: any Sphinx warning, cell error or cell timeout fails. --all re-reads every page, so a
 # warning from an earlier failed build cannot hide behind an incremental rebuild.
@@ -91,12 +91,12 @@ browser:
 
 # Coursework: student notebooks without solutions, and grading of submitted notebooks.
 student: venv
-	$(BIN)/python scripts/coursework.py student --out $(BUILD)/student
+	$(BIN)/python -m coursework student --out $(BUILD)/student
 
 # make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]
 grade: venv
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]"; exit 2; }
-	$(BIN)/python scripts/coursework.py grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/python -m coursework grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
 
 # Benchmarks (not tests): samplers and the scaling series, written to bench/results.csv.
 bench: venv

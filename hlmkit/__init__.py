@@ -1,28 +1,43 @@
 """hlmkit: the helpers of *Borrowing Strength*, a book on hierarchical models in Python.
 
-Every chapter imports what it reuses from here, by name. One idea per module:
+Every chapter imports what it reuses from here, by name. One idea per module, in the order a
+reader meets them:
 
 - :mod:`hlmkit.data` -- the simulated region with known truth, and the real datasets;
 - :mod:`hlmkit.coding` -- grouping columns as integer codes and PyMC coords;
-- :mod:`hlmkit.models` -- model builders, one per pooling strategy;
+- :mod:`hlmkit.models` -- model builders, one per pooling strategy, then nested levels and slopes;
 - :mod:`hlmkit.inference` -- sampling with the book's defaults, diagnostics, tidy estimates;
 - :mod:`hlmkit.pooling` -- closed forms: group summaries, shrinkage, intra-class correlation;
 - :mod:`hlmkit.evaluation` -- scoring estimates against the truth;
-- :mod:`hlmkit.plots` -- figures reused across chapters;
-- :mod:`hlmkit.style` -- the book's figure style;
 - :mod:`hlmkit.prep` -- centring predictors and school-level summaries of pupil columns;
 - :mod:`hlmkit.variance` -- variance partition and intra-class correlations per level;
 - :mod:`hlmkit.binary` -- pass/fail outcomes: Bernoulli and binomial builders;
-- :mod:`hlmkit.checking` -- prior and posterior predictive checks, PSIS-LOO helpers;
+- :mod:`hlmkit.checking` -- prior and posterior predictive checks;
+- :mod:`hlmkit.likelihood` -- the pointwise log-likelihood, per student or per school;
+- :mod:`hlmkit.loo` -- leave-one-out cross-validation (PSIS-LOO) and comparing models by it;
 - :mod:`hlmkit.prediction` -- predictions for existing and new groups, updating with new evidence;
 - :mod:`hlmkit.scaling` -- sufficient statistics (pandas or DuckDB) and marginalised models;
 - :mod:`hlmkit.compare` -- lining up estimates with published and REML values;
-- :mod:`hlmkit.coursework` -- student notebooks, checks and grading.
+- :mod:`hlmkit.exercises` -- the checks a learner runs after each exercise;
+- :mod:`hlmkit.plots_pooling` -- figures of pooling: group means, shrinkage, intervals;
+- :mod:`hlmkit.plots_levels` -- figures of levels: residuals by group, within and between, variance partition;
+- :mod:`hlmkit.plots_checks` -- figures for checking and comparing fits;
+- :mod:`hlmkit.style` -- the book's figure style, and plain numbers on log axes.
+
+Making student notebooks and grading them is not a lesson: that lives in the ``coursework``
+package beside this one, so a learner's install of hlmkit does not carry the grader.
 """
 
-from hlmkit.coding import GroupIndex, encode_groups, parent_codes
 from hlmkit.data import SimulatedRegion, available_datasets, load_dataset, simulate_literacy
-from hlmkit.evaluation import SIZE_BANDS, scoreboard, size_band
+from hlmkit.coding import GroupIndex, encode_groups, parent_codes
+from hlmkit.models import (
+    complete_pooling_model,
+    group_predictors_model,
+    nested_model,
+    no_pooling_model,
+    partial_pooling_model,
+    varying_slopes_model,
+)
 from hlmkit.inference import (
     MAX_RHAT,
     MIN_ESS,
@@ -33,8 +48,6 @@ from hlmkit.inference import (
     posterior_summary,
     sample,
 )
-from hlmkit.models import complete_pooling_model, no_pooling_model, partial_pooling_model
-from hlmkit.plots import plot_caterpillar, plot_group_means, plot_group_residuals, plot_shrinkage
 from hlmkit.pooling import (
     group_summary,
     icc,
@@ -42,132 +55,22 @@ from hlmkit.pooling import (
     partial_pooling_estimate,
     shrinkage_weight,
 )
-from hlmkit.style import PALETTE, STRATEGY_COLORS, set_book_style
-
-__all__ = [
-    "MAX_RHAT",
-    "MIN_ESS",
-    "PALETTE",
-    "SIZE_BANDS",
-    "STRATEGY_COLORS",
-    "GroupIndex",
-    "SimulatedRegion",
-    "available_datasets",
-    "check_convergence",
-    "complete_pooling_model",
-    "diagnose",
-    "encode_groups",
-    "group_estimates",
-    "group_summary",
-    "icc",
-    "least_squares_intercepts",
-    "load_dataset",
-    "no_pooling_model",
-    "parent_codes",
-    "partial_pooling_estimate",
-    "partial_pooling_model",
-    "plot_caterpillar",
-    "plot_group_means",
-    "plot_group_residuals",
-    "plot_shrinkage",
-    "posterior_draws",
-    "posterior_summary",
-    "sample",
-    "scoreboard",
-    "set_book_style",
-    "shrinkage_weight",
-    "simulate_literacy",
-    "size_band",
-]
-
-from hlmkit.prep import add_group_means, grand_mean_center, group_mean_center, group_table  # noqa: E402
-
-__all__ += ["add_group_means", "grand_mean_center", "group_mean_center", "group_table"]
-
-from hlmkit.models import group_predictors_model, nested_model, varying_slopes_model  # noqa: E402
-from hlmkit.variance import level_sds, variance_partition, variance_shares  # noqa: E402
-
-__all__ += [
-    "group_predictors_model",
-    "nested_model",
-    "varying_slopes_model",
-    "level_sds",
-    "variance_partition",
-    "variance_shares",
-]
-
-from hlmkit.coursework import (  # noqa: E402
-    CheckFailed,
-    GradeResult,
-    check,
-    check_between,
-    find_leaks,
-    grade_notebook,
-    grade_submissions,
-    grade_table,
-    lint_chapter,
-    read_chapter,
-    reference_notebook,
-    student_notebook,
-    write_grade_report,
-    write_student_notebooks,
-)
-
-__all__ += [
-    "CheckFailed",
-    "GradeResult",
-    "check",
-    "check_between",
-    "find_leaks",
-    "grade_notebook",
-    "grade_submissions",
-    "grade_table",
-    "lint_chapter",
-    "read_chapter",
-    "reference_notebook",
-    "student_notebook",
-    "write_grade_report",
-    "write_student_notebooks",
-]
-
-from hlmkit.binary import aggregate_binary, bernoulli_model, binomial_model  # noqa: E402
-from hlmkit.checking import (  # noqa: E402
-    add_log_likelihood,
+from hlmkit.evaluation import SIZE_BANDS, scoreboard, size_band
+from hlmkit.prep import add_group_means, grand_mean_center, group_mean_center, group_table
+from hlmkit.variance import level_sds, variance_partition, variance_shares
+from hlmkit.binary import aggregate_binary, bernoulli_model, binomial_model, true_proficiency_rates
+from hlmkit.checking import (
     check_statistics,
-    compare_models,
-    group_loo,
-    integrated_log_likelihood,
-    pareto_k_table,
     posterior_predictive,
     predictive_draws,
     prior_predictive,
     rate_statistics,
-    student_loo,
 )
-from hlmkit.prediction import EvidenceUpdate, group_effect_draws, unseen_groups, update_with_evidence  # noqa: E402
-
-__all__ += [
-    "aggregate_binary",
-    "bernoulli_model",
-    "binomial_model",
-    "add_log_likelihood",
-    "check_statistics",
-    "compare_models",
-    "group_loo",
-    "integrated_log_likelihood",
-    "pareto_k_table",
-    "posterior_predictive",
-    "predictive_draws",
-    "prior_predictive",
-    "rate_statistics",
-    "student_loo",
-    "EvidenceUpdate",
-    "group_effect_draws",
-    "unseen_groups",
-    "update_with_evidence",
-]
-
-from hlmkit.scaling import (  # noqa: E402
+from hlmkit.likelihood import add_log_likelihood, integrated_log_likelihood
+from hlmkit.loo import compare_models, group_loo, pareto_k_table, student_loo
+from hlmkit.prediction import EvidenceUpdate, group_effect_draws, unseen_groups, update_with_evidence
+from hlmkit.scaling import (
+    load_benchmarks,
     marginal_model,
     school_effects,
     statistic_columns,
@@ -177,47 +80,124 @@ from hlmkit.scaling import (  # noqa: E402
     sufficient_statistics_sql,
     suggest_parameterization,
 )
+from hlmkit.compare import available_references, compare_estimates, load_reference, mixedlm_estimates
+from hlmkit.exercises import CheckFailed, check, check_between
+from hlmkit.plots_pooling import (
+    plot_caterpillar,
+    plot_group_means,
+    plot_shrinkage,
+    plot_shrinkage_2d,
+    plot_shrinkage_to_prediction,
+)
+from hlmkit.plots_levels import plot_group_residuals, plot_variance_partition, plot_within_between
+from hlmkit.plots_checks import plot_estimate_comparison, plot_pareto_k, plot_predictive_statistic
+from hlmkit.style import PALETTE, STRATEGY_COLORS, plain_log_ticks, set_book_style
 
-__all__ += [
+__all__ = [
+    # data
+    "SimulatedRegion",
+    "available_datasets",
+    "load_dataset",
+    "simulate_literacy",
+    # coding
+    "GroupIndex",
+    "encode_groups",
+    "parent_codes",
+    # models
+    "complete_pooling_model",
+    "group_predictors_model",
+    "nested_model",
+    "no_pooling_model",
+    "partial_pooling_model",
+    "varying_slopes_model",
+    # inference
+    "MAX_RHAT",
+    "MIN_ESS",
+    "check_convergence",
+    "diagnose",
+    "group_estimates",
+    "posterior_draws",
+    "posterior_summary",
+    "sample",
+    # pooling maths
+    "group_summary",
+    "icc",
+    "least_squares_intercepts",
+    "partial_pooling_estimate",
+    "shrinkage_weight",
+    # evaluation
+    "SIZE_BANDS",
+    "scoreboard",
+    "size_band",
+    # prep
+    "add_group_means",
+    "grand_mean_center",
+    "group_mean_center",
+    "group_table",
+    # variance
+    "level_sds",
+    "variance_partition",
+    "variance_shares",
+    # binary
+    "aggregate_binary",
+    "bernoulli_model",
+    "binomial_model",
+    "true_proficiency_rates",
+    # checking
+    "check_statistics",
+    "posterior_predictive",
+    "predictive_draws",
+    "prior_predictive",
+    "rate_statistics",
+    # likelihood
+    "add_log_likelihood",
+    "integrated_log_likelihood",
+    # loo
+    "compare_models",
+    "group_loo",
+    "pareto_k_table",
+    "student_loo",
+    # prediction
+    "EvidenceUpdate",
+    "group_effect_draws",
+    "unseen_groups",
+    "update_with_evidence",
+    # scaling
+    "load_benchmarks",
     "marginal_model",
     "school_effects",
     "statistic_columns",
-    "suggest_parameterization",
     "sufficient_statistics",
     "sufficient_statistics_model",
     "sufficient_statistics_parquet",
     "sufficient_statistics_sql",
+    "suggest_parameterization",
+    # compare
+    "available_references",
+    "compare_estimates",
+    "load_reference",
+    "mixedlm_estimates",
+    # exercises
+    "CheckFailed",
+    "check",
+    "check_between",
+    # plots of pooling
+    "plot_caterpillar",
+    "plot_group_means",
+    "plot_shrinkage",
+    "plot_shrinkage_2d",
+    "plot_shrinkage_to_prediction",
+    # plots of levels
+    "plot_group_residuals",
+    "plot_variance_partition",
+    "plot_within_between",
+    # plots for checking
+    "plot_estimate_comparison",
+    "plot_pareto_k",
+    "plot_predictive_statistic",
+    # style
+    "PALETTE",
+    "STRATEGY_COLORS",
+    "plain_log_ticks",
+    "set_book_style",
 ]
-
-from hlmkit.plots import plot_pareto_k, plot_predictive_statistic  # noqa: E402
-
-__all__ += ["plot_pareto_k", "plot_predictive_statistic"]
-
-from hlmkit.plots import (  # noqa: E402
-    plot_shrinkage_2d,
-    plot_shrinkage_to_prediction,
-    plot_variance_partition,
-    plot_within_between,
-)
-
-__all__ += ["plot_shrinkage_2d", "plot_shrinkage_to_prediction", "plot_variance_partition", "plot_within_between"]
-
-from hlmkit.binary import true_proficiency_rates  # noqa: E402
-
-__all__ += ["true_proficiency_rates"]
-
-from hlmkit.scaling import load_benchmarks  # noqa: E402
-
-__all__ += ["load_benchmarks"]
-
-from hlmkit.compare import available_references, compare_estimates, load_reference, mixedlm_estimates  # noqa: E402
-
-__all__ += ["available_references", "compare_estimates", "load_reference", "mixedlm_estimates"]
-
-from hlmkit.plots import plot_estimate_comparison  # noqa: E402
-
-__all__ += ["plot_estimate_comparison"]
-
-from hlmkit.plots import plain_log_ticks  # noqa: E402
-
-__all__ += ["plain_log_ticks"]

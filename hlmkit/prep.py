@@ -48,7 +48,9 @@ def _check_suffix(suffix: object, argument: str) -> str:
     return suffix
 
 
-def _check_new_names(data: pd.DataFrame, names: list[str], *, overwrite: bool) -> None:
+def _new_names(data: pd.DataFrame, columns: list[str], suffix: str, *, overwrite: bool) -> list[str]:
+    """Name each new column ``column + suffix``, refusing names ``data`` already has unless ``overwrite``."""
+    names = [f"{column}{suffix}" for column in columns]
     overwrite = check_flag(overwrite, "overwrite")
     clash = [name for name in names if name in data.columns]
     if clash and not overwrite:
@@ -56,6 +58,17 @@ def _check_new_names(data: pd.DataFrame, names: list[str], *, overwrite: bool) -
             f"Column(s) {clash} already exist in `data`. Choose another suffix, or pass "
             "overwrite=True to replace them."
         )
+    return names
+
+
+def _check_group(data: pd.DataFrame, columns: list[str], group: object, verb: str) -> None:
+    """Check the grouping column: a name, not among ``columns`` (which it cannot also be ``verb``), no missing label."""
+    if not isinstance(group, str):
+        raise TypeError(f"`group` must be a column name (str), got {group!r}.")
+    if group in columns:
+        raise ValueError(f"The group column {group!r} cannot also be {verb}: remove it from `columns`.")
+    check_columns(data, [*columns, group])
+    check_no_missing(data, group)
 
 
 def grand_mean_center(
@@ -103,8 +116,7 @@ def grand_mean_center(
     columns = _column_list(columns)
     suffix = _check_suffix(suffix, "suffix")
     check_columns(data, columns)
-    new = [f"{column}{suffix}" for column in columns]
-    _check_new_names(data, new, overwrite=overwrite)
+    new = _new_names(data, columns, suffix, overwrite=overwrite)
     out = data.copy()
     for column, name in zip(columns, new, strict=True):
         values = check_numeric(data, column, role="predictor")
@@ -165,14 +177,8 @@ def group_mean_center(
     check_frame(data)
     columns = _column_list(columns)
     suffix = _check_suffix(suffix, "suffix")
-    if not isinstance(group, str):
-        raise TypeError(f"`group` must be a column name (str), got {group!r}.")
-    if group in columns:
-        raise ValueError(f"The group column {group!r} cannot also be centred: remove it from `columns`.")
-    check_columns(data, [*columns, group])
-    check_no_missing(data, group)
-    new = [f"{column}{suffix}" for column in columns]
-    _check_new_names(data, new, overwrite=overwrite)
+    _check_group(data, columns, group, "centred")
+    new = _new_names(data, columns, suffix, overwrite=overwrite)
     out = data.copy()
     for column, name in zip(columns, new, strict=True):
         values = pd.Series(check_numeric(data, column, role="predictor"), index=data.index)
@@ -235,14 +241,8 @@ def add_group_means(
     columns = _column_list(columns)
     suffix = _check_suffix(suffix, "suffix")
     center = check_flag(center, "center")
-    if not isinstance(group, str):
-        raise TypeError(f"`group` must be a column name (str), got {group!r}.")
-    if group in columns:
-        raise ValueError(f"The group column {group!r} cannot also be averaged: remove it from `columns`.")
-    check_columns(data, [*columns, group])
-    check_no_missing(data, group)
-    new = [f"{column}{suffix}" for column in columns]
-    _check_new_names(data, new, overwrite=overwrite)
+    _check_group(data, columns, group, "averaged")
+    new = _new_names(data, columns, suffix, overwrite=overwrite)
     out = data.copy()
     keys = data[group].to_numpy()
     for column, name in zip(columns, new, strict=True):

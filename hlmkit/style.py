@@ -1,11 +1,14 @@
-"""One visual style for every figure in the book (colour-blind-safe)."""
+"""One visual style for every figure in the book (colour-blind-safe), and plain numbers on log axes."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
+from matplotlib.axes import Axes
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -70,3 +73,71 @@ def set_book_style() -> None:
 
     mpl.rcParams.update(_RC)
     pd.set_option("display.max_colwidth", 200)
+
+
+def _minor_log_label(axis: object, value: float, _position: object) -> str:
+    """Label a minor log tick: all of them on a short axis, only 2 and 5 of each decade on a long one."""
+    low, high = sorted(axis.get_view_interval())  # type: ignore[attr-defined]
+    if value <= 0 or low <= 0:
+        return ""
+    digit = round(value / 10 ** np.floor(np.log10(value)))
+    short = np.log10(high / low) < 1.3
+    return f"{value:g}" if short or digit in (2, 5) else ""
+
+
+def plain_log_ticks(ax: Axes, axis: str = "both") -> Axes:
+    """Label a logarithmic axis with plain numbers (5, 10, 20, 100) instead of powers of ten.
+
+    On a log axis spanning less than a decade or two, matplotlib labels its minor ticks as
+    ``4 x 10^0``, ``6 x 10^0``; readers count pupils, not powers. Call this after setting the
+    scale; linear axes are left alone.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes whose log-scaled axis (or axes) to relabel.
+    axis : {"both", "x", "y"}
+        Which axis to relabel.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The same axes.
+
+    Raises
+    ------
+    TypeError
+        If ``ax`` is not a matplotlib Axes.
+    ValueError
+        If ``axis`` is not one of "both", "x" or "y".
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from hlmkit import plain_log_ticks
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([4, 30], [1, 2])
+    >>> ax.set_xscale("log")
+    >>> _ = plain_log_ticks(ax)
+    >>> fig.canvas.draw()
+    >>> labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
+    >>> "10" in [t.get_text() for t in ax.get_xticklabels()] and "20" in labels
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"`ax` must be a matplotlib Axes, got {type(ax).__name__}.")
+    if axis not in ("both", "x", "y"):
+        raise ValueError(f"`axis` must be 'both', 'x' or 'y', got {axis!r}.")
+    formatter = FuncFormatter(lambda value, _: f"{value:g}")
+    targets = [ax.xaxis, ax.yaxis] if axis == "both" else [ax.xaxis if axis == "x" else ax.yaxis]
+    for target in targets:
+        if target.get_scale() != "log":
+            continue
+        target.set_major_formatter(formatter)
+        # Minor ticks: every one labelled on a short axis (4, 5, 6 ...), only 2 and 5 of each decade on a long one.
+        target.set_minor_locator(LogLocator(base=10, subs=(2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)))
+        target.set_minor_formatter(FuncFormatter(partial(_minor_log_label, target)))
+    return ax

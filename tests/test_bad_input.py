@@ -67,10 +67,6 @@ from hlmkit import (
     complete_pooling_model,
     diagnose,
     encode_groups,
-    find_leaks,
-    grade_notebook,
-    grade_submissions,
-    grade_table,
     grand_mean_center,
     group_effect_draws,
     group_estimates,
@@ -83,7 +79,6 @@ from hlmkit import (
     integrated_log_likelihood,
     least_squares_intercepts,
     level_sds,
-    lint_chapter,
     load_dataset,
     load_reference,
     marginal_model,
@@ -112,8 +107,6 @@ from hlmkit import (
     predictive_draws,
     prior_predictive,
     rate_statistics,
-    read_chapter,
-    reference_notebook,
     sample,
     school_effects,
     scoreboard,
@@ -122,7 +115,6 @@ from hlmkit import (
     size_band,
     statistic_columns,
     student_loo,
-    student_notebook,
     sufficient_statistics,
     sufficient_statistics_model,
     sufficient_statistics_parquet,
@@ -134,8 +126,6 @@ from hlmkit import (
     variance_partition,
     variance_shares,
     varying_slopes_model,
-    write_grade_report,
-    write_student_notebooks,
 )
 
 # Functions that take no input at all: nothing can be bad. (The test below checks that they
@@ -220,37 +210,6 @@ MARGINAL_FIT = _marginal_fit()
 PREDICTIVE = xr.DataTree.from_dict(
     {"posterior_predictive": xr.Dataset({"y": (("chain", "draw", "obs"), np.zeros((1, 5, 3)))})}
 )
-
-CHAPTER_TEXT = """# A chapter
-
-```{exercise}
-:label: ex-demo
-
-Store 2 + 2 in `answer`.
-```
-
-```{solution-start} ex-demo
-:class: dropdown
-```
-
-```{code-cell} ipython3
-:tags: [solution]
-answer = 2 + 2
-```
-
-```{solution-end}
-```
-"""
-
-
-def _chapter():
-    import jupytext
-
-    return read_chapter(jupytext.reads(CHAPTER_TEXT, fmt="md:myst"), name="demo")
-
-
-CHAPTER = _chapter()
-
 
 def _loo(values, k=None):
     from arviz_stats import ELPDDataLOO
@@ -1028,7 +987,7 @@ SPECIFIC: list[Case] = [
     _c("plain_log_ticks", "not axes", lambda t: plain_log_ticks("ax"), T, "ax", "matplotlib Axes"),
     _c("plain_log_ticks", "unknown axis", lambda t: plain_log_ticks(plt.subplots()[1], axis="z"), V, "axis",
        "'both', 'x' or 'y'"),
-    # coursework
+    # exercises
     _c("check", "message not a string", lambda t: check(True, 3), T, "message", "string"),
     _c("check_between", "message not a string", lambda t: check_between([1.0], 0.0, 2.0, None), T, "message",
        "string"),
@@ -1036,41 +995,6 @@ SPECIFIC: list[Case] = [
        "tolerance", "non-negative"),
     _c("check_between", "labels of the wrong length", lambda t: check_between([1.0, 2.0], 0.0, 2.0, "m", labels=["a"]),
        V, "labels", "one label per value"),
-    _c("read_chapter", "no such file", lambda t: read_chapter(t / "99_missing.md"), FileNotFoundError, "99_missing",
-       "chapters/NN_name.md"),
-    _c("read_chapter", "not a path or notebook", lambda t: read_chapter(3), T, "source", "path"),
-    _c("read_chapter", "name not a string", lambda t: read_chapter(CHAPTER.notebook, name=3), T, "name", "string"),
-    _c("lint_chapter", "not a chapter", lambda t: lint_chapter(3), T, "chapter", "path"),
-    _c("student_notebook", "not a chapter", lambda t: student_notebook(None), T, "chapter", "path"),
-    _c("reference_notebook", "not a chapter", lambda t: reference_notebook(2.5), T, "chapter", "path"),
-    _c("find_leaks", "not a notebook", lambda t: find_leaks("notebook.ipynb", CHAPTER), T, "notebook",
-       "nbformat.read"),
-    _c("find_leaks", "not a chapter", lambda t: find_leaks(CHAPTER.notebook, 3), T, "chapter", "path"),
-    _c("write_student_notebooks", "chapters not paths", lambda t: write_student_notebooks(3, t), T, "chapters",
-       "list of chapter files"),
-    _c("write_student_notebooks", "a single path", lambda t: write_student_notebooks("chapters/01.md", t), T,
-       "chapters", "list of chapter files"),
-    _c("write_student_notebooks", "no such chapter", lambda t: write_student_notebooks([t / "99_missing.md"], t / "o"),
-       FileNotFoundError, "99_missing", "chapters/NN_name.md"),
-    _c("grade_notebook", "zero timeout", lambda t: grade_notebook(t / "a.ipynb", CHAPTER, timeout=0), V, "timeout",
-       "positive number"),
-    _c("grade_notebook", "text timeout", lambda t: grade_notebook(t / "a.ipynb", CHAPTER, timeout="60"), T, "timeout",
-       "number"),
-    _c("grade_notebook", "submission not a path", lambda t: grade_notebook(3, CHAPTER), T, "submission", "path"),
-    _c("grade_notebook", "chapter not a chapter", lambda t: grade_notebook(t / "a.ipynb", 3), T, "chapter", "path"),
-    _c("grade_notebook", "student not a string", lambda t: grade_notebook(t / "a.ipynb", CHAPTER, student=7), T,
-       "student", "string"),
-    _c("grade_submissions", "no such submission", lambda t: grade_submissions([t / "missing.ipynb"]),
-       FileNotFoundError, "missing.ipynb", "notebooks or folders"),
-    _c("grade_submissions", "zero jobs", lambda t: grade_submissions([], jobs=0), V, "jobs", "positive integer"),
-    _c("grade_submissions", "negative timeout", lambda t: grade_submissions([], timeout=-1), V, "timeout",
-       "positive number"),
-    _c("grade_submissions", "submissions not paths", lambda t: grade_submissions(3), T, "submissions",
-       "list of notebooks"),
-    _c("grade_submissions", "a single path", lambda t: grade_submissions("alice.ipynb"), T, "submissions",
-       "list of notebooks"),
-    _c("grade_table", "not grade results", lambda t: grade_table([{"student": "a"}]), T, "results", "GradeResult"),
-    _c("write_grade_report", "not grade results", lambda t: write_grade_report([3], t), T, "results", "GradeResult"),
 ]
 
 

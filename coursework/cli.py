@@ -1,11 +1,10 @@
-#!/usr/bin/env python
 """Coursework from the chapters: student notebooks, grading, and checks of the exercise markup.
 
-    python scripts/coursework.py student [CHAPTER ...] [--out _build/student]
-    python scripts/coursework.py grade SUBMISSION ... [--chapter 01] [--out _build/grades]
-                                       [--timeout 60] [--jobs 2]
-    python scripts/coursework.py lint [CHAPTER ...]
-    python scripts/coursework.py selftest [CHAPTER ...]
+    python -m coursework student [CHAPTER ...] [--out _build/student]
+    python -m coursework grade SUBMISSION ... [--chapter 01] [--out _build/grades]
+                               [--timeout 60] [--jobs 2]
+    python -m coursework lint [CHAPTER ...]
+    python -m coursework selftest [CHAPTER ...]
 
 student   writes one student notebook per chapter (solutions replaced by stubs, hidden checks
           removed, no outputs) and a README for students; refuses a notebook that would leak.
@@ -27,11 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HLMKIT_PROGRESSBAR", "0")
+import coursework
 
-from hlmkit import coursework  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 STUDENT_README = """# {title}: student notebooks
 
@@ -50,12 +47,14 @@ copy of the book's repository; it includes `hlmkit`).
 
 
 def _chapters(names: list[str], chapters_dir: Path) -> list[Path]:
+    """Return the chapter files the names point to; every chapter when there is none."""
     if not names:
         return sorted(chapters_dir.glob("*.md"))
     return [coursework.resolve_chapter(name, chapters_dir) for name in names]
 
 
 def cmd_student(args: argparse.Namespace) -> int:
+    """Write the student notebook of each chapter, and a README for students."""
     out = Path(args.out)
     started = time.perf_counter()
     status = 0
@@ -83,6 +82,7 @@ def cmd_student(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade the submissions and write scores.csv, totals.csv and report.md."""
     started = time.perf_counter()
     try:
         results = coursework.grade_submissions(
@@ -108,6 +108,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    """Print what breaks the exercise conventions of each chapter."""
     problems = 0
     for path in _chapters(args.chapters, Path(args.chapters_dir)):
         found = coursework.lint_chapter(path)
@@ -119,6 +120,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:
+    """Grade each chapter's reference (full marks) and blank notebook (zero)."""
     import nbformat
 
     failures = []
@@ -152,6 +154,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    os.environ.setdefault("HLMKIT_PROGRESSBAR", "0")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chapters-dir", default=str(ROOT / "chapters"), help="folder of the chapters")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -186,7 +190,3 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # e.g. a chapter name that matches nothing
         print(f"{args.command}: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

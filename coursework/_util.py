@@ -1,0 +1,61 @@
+"""Small helpers every coursework module shares: argument checks, cell tags, short messages."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+def check_notebook(notebook: object, argument: str) -> Any:
+    """Return ``notebook`` if it is a notebook (has a list of cells); else raise a TypeError."""
+    if not isinstance(getattr(notebook, "cells", None), list):
+        raise TypeError(
+            f"`{argument}` must be a notebook (an nbformat.NotebookNode, e.g. from student_notebook or "
+            f"nbformat.read), got {type(notebook).__name__}."
+        )
+    return notebook
+
+
+def check_path(value: object, argument: str) -> Path:
+    """Return ``value`` as a Path if it is a str or os.PathLike; else raise a TypeError."""
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"`{argument}` must be a path (str or pathlib.Path), got {type(value).__name__}.")
+    return Path(value)
+
+
+def check_paths(values: object, argument: str, what: str) -> list:
+    """Return ``values`` as a list if it is an iterable other than a single path; else raise a TypeError."""
+    if isinstance(values, str | os.PathLike) or not isinstance(values, Iterable):
+        raise TypeError(f"`{argument}` must be a list of {what}, e.g. [path], got {values!r:.80}.")
+    return list(values)
+
+
+def check_timeout(timeout: object) -> float:
+    """Return ``timeout`` as a float if it is a positive number of seconds; else raise."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"`timeout` must be a number of seconds, got {timeout!r} ({type(timeout).__name__}).")
+    if not timeout > 0:
+        raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout!r}.")
+    return float(timeout)
+
+
+def tags_of(cell: Any) -> set[str]:
+    """Return the tags of a notebook cell (an empty set when it has none, or they are not a list)."""
+    found = cell.get("metadata", {}).get("tags", [])
+    return set(found) if isinstance(found, list) else set()
+
+
+def first_line(source: str) -> str:
+    """Return the first non-blank line of a cell, cut to 60 characters: how a message names a cell."""
+    lines = [line for line in source.splitlines() if line.strip()]
+    return (lines[0][:60] + ("..." if len(lines[0]) > 60 else "")) if lines else "(empty)"
+
+
+def short(text: object, limit: int = 300) -> str:
+    """Return one line of at most ``limit`` characters, without terminal colour codes: for reports."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

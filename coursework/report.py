@@ -1,0 +1,153 @@
+"""Reporting: the grades as a table, and the files an instructor reads (scores, totals, a report)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from coursework._util import check_path
+from coursework.scoring import GradeResult
+
+
+def _check_results(results: object) -> list[GradeResult]:
+    if isinstance(results, GradeResult):
+        raise TypeError("`results` must be a list of GradeResult, not a single one: pass [result].")
+    if not isinstance(results, Iterable):
+        raise TypeError(
+            f"`results` must be a list of GradeResult (from grade_submissions), got {type(results).__name__}."
+        )
+    results = list(results)
+    bad = [type(r).__name__ for r in results if not isinstance(r, GradeResult)]
+    if bad:
+        raise TypeError(
+            f"`results` must hold GradeResult objects (from grade_notebook or grade_submissions), got {bad[:3]}."
+        )
+    return results
+
+
+def grade_table(results: Iterable[GradeResult]) -> Any:
+    """One row per student and exercise, as a DataFrame (what ``scores.csv`` holds).
+
+    Parameters
+    ----------
+    results : iterable of GradeResult
+        From :func:`grade_notebook` or :func:`grade_submissions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``student, chapter, exercise, number, status, score, max_score, reason, submission``.
+
+    Raises
+    ------
+    TypeError
+        If ``results`` does not hold GradeResult objects.
+
+    Examples
+    --------
+    >>> from coursework import GradeResult, grade_table
+    >>> result = GradeResult("alice", "alice.ipynb", "01_why_hierarchical",
+    ...                      rows=[{"exercise": "ex-a", "number": 1, "status": "pass", "score": 1,
+    ...                             "max_score": 1, "reason": ""}])
+    >>> grade_table([result])[["student", "exercise", "score"]]
+      student exercise  score
+    0   alice     ex-a      1
+    """
+    import pandas as pd
+
+    results = _check_results(results)
+    columns = ["student", "chapter", "exercise", "number", "status", "score", "max_score", "reason", "submission"]
+    records = [
+        {"student": r.student, "chapter": r.chapter, "submission": r.submission, **row}
+        for r in results
+        for row in r.rows
+    ]
+    table = pd.DataFrame.from_records(records, columns=columns)
+    for column in ("score", "max_score"):
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -> dict[str, Path]:
+    """Write ``scores.csv`` (student x exercise), ``totals.csv`` and a readable ``report.md``.
+
+    Parameters
+    ----------
+    results : sequence of GradeResult
+        From :func:`grade_submissions`.
+    out : path
+        Folder to write into (created if needed).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``{"scores": ..., "totals": ..., "report": ...}``.
+
+    Raises
+    ------
+    TypeError
+        If ``results`` does not hold GradeResult objects, or ``out`` is not a path.
+
+    Examples
+    --------
+    >>> from coursework import write_grade_report
+    >>> write_grade_report(results, "_build/grades")  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    results = _check_results(results)
+    folder = check_path(out, "out")
+    folder.mkdir(parents=True, exist_ok=True)
+    table = grade_table(results)
+    scores = folder / "scores.csv"
+    table.to_csv(scores, index=False)
+    totals = pd.DataFrame(
+        [
+            {
+                "student": r.student,
+                "chapter": r.chapter,
+                "score": r.score,
+                "max_score": r.max_score,
+                "manual": sum(row["status"] == "manual" for row in r.rows),
+                "seconds": round(r.seconds, 1),
+                "submission": r.submission,
+            }
+            for r in results
+        ],
+        columns=["student", "chapter", "score", "max_score", "manual", "seconds", "submission"],
+    )
+    totals_path = folder / "totals.csv"
+    totals.to_csv(totals_path, index=False)
+
+    lines = ["# Grades", "", f"{len(results)} submission(s). A graded exercise scores 1 when all its checks pass.", ""]
+    symbol = {"pass": "1", "manual": "manual"}
+    for chapter_name in dict.fromkeys(r.chapter for r in results):
+        group = [r for r in results if r.chapter == chapter_name]
+        labels = list(dict.fromkeys(row["exercise"] for r in group for row in r.rows))
+        header = "| student | " + " | ".join(labels) + " | score |"
+        lines += [f"## {chapter_name}", "", header, "|---" * (len(labels) + 2) + "|"]
+        for r in group:
+            cells = {row["exercise"]: symbol.get(row["status"], f"0 ({row['status']})") for row in r.rows}
+            marks = " | ".join(cells.get(label, "") for label in labels)
+            lines.append(f"| {r.student} | {marks} | {r.score}/{r.max_score} |")
+        lines.append("")
+    lines += ["## Details", ""]
+    for r in results:
+        trouble = [row for row in r.rows if row["status"] not in ("pass", "manual")]
+        manual = [row["exercise"] for row in r.rows if row["status"] == "manual"]
+        lines.append(f"### {r.student} ({r.chapter}): {r.score}/{r.max_score}")
+        lines.append("")
+        for row in trouble:
+            lines.append(f"- `{row['exercise']}`: {row['status']}: {row['reason']}")
+        if manual:
+            lines.append(f"- to grade by hand: {', '.join(f'`{label}`' for label in manual)}")
+        for note in r.notes:
+            lines.append(f"- note: {note}")
+        if not trouble and not r.notes:
+            lines.append("- every graded exercise passed")
+        lines.append("")
+    report = folder / "report.md"
+    report.write_text("\n".join(lines), encoding="utf-8")
+    return {"scores": scores, "totals": totals_path, "report": report}

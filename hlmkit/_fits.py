@@ -1,0 +1,60 @@
+"""What the checking and LOO functions share: checks that a fit and its model belong together, quiet PyMC."""
+
+from __future__ import annotations
+
+import logging
+
+import pymc as pm
+import xarray as xr
+
+_SAMPLE_DIMS = ("chain", "draw")
+
+
+def _check_tree(idata: object, group: str = "posterior") -> xr.DataTree:
+    if not isinstance(idata, xr.DataTree) or group not in idata.children:
+        raise TypeError(
+            f"`idata` must be an xarray.DataTree with a {group!r} group (a fit from hlmkit.sample, "
+            f"or the output of hlmkit.prior_predictive / posterior_predictive), got {type(idata).__name__}"
+            + (f" with groups {list(idata.children)}" if isinstance(idata, xr.DataTree) else "")
+            + "."
+        )
+    return idata
+
+
+def _check_model(model: object) -> pm.Model:
+    if not isinstance(model, pm.Model):
+        raise TypeError(f"`model` must be a pymc.Model (from an hlmkit builder), got {type(model).__name__}.")
+    return model
+
+
+def _check_fit_of(idata: xr.DataTree, model: pm.Model) -> None:
+    """Raise unless the posterior holds every free variable of ``model``, with the model's shapes."""
+    posterior = idata.posterior
+    missing = [v.name for v in model.free_RVs if v.name not in posterior.data_vars]
+    if missing:
+        raise ValueError(
+            f"The posterior lacks the model's free variable(s) {missing}: `idata` is not a fit of this `model`."
+        )
+    shapes = model.eval_rv_shapes()
+    wrong = {
+        v.name: (tuple(int(k) for k in shapes[v.name]), posterior[v.name].shape[2:])
+        for v in model.free_RVs
+        if tuple(int(k) for k in shapes[v.name]) != tuple(posterior[v.name].shape[2:])
+    }
+    if wrong:
+        raise ValueError(
+            f"The posterior's draws have other shapes than the model's variables (model, posterior): {wrong}: "
+            "`idata` is not a fit of this `model`."
+        )
+
+
+class _quiet_pymc:
+    """Silence the `pymc` logger's 'Sampling: [...]' line while PyMC runs (the book reports itself)."""
+
+    def __enter__(self) -> None:
+        self._logger = logging.getLogger("pymc")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.setLevel(self._level)

@@ -1,0 +1,222 @@
+"""Grading: the grader scores what it should, and survives bad work.
+
+Grading tests use chapter 1 (no sampling, ~5 s a run); the execution test of the student
+versions covers every chapter with auto-graded exercises (~6 minutes: deselect it with
+``-k "not executes"``). Kernels run in parallel (two at a time).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from coursework import (
+    grade_submissions,
+    grade_table,
+    read_chapter,
+    reference_notebook,
+    student_notebook,
+    write_grade_report,
+)
+from tests.coursework import CH01, CHAPTERS, ROOT, stem
+
+# Per-cell timeout for the chapter-1 scenarios: chapter 1's slowest cell (imports) takes ~6 s on
+# a loaded 2-core machine, so 20 s leaves room and keeps the endless-loop cases short.
+TIMEOUT = 20
+JOBS = 2
+
+
+# --------------------------------------------------------------------------------------------
+# Grading: chapter 1 scenarios, graded together (two kernels at a time)
+# --------------------------------------------------------------------------------------------
+
+
+def _with_answer(notebook, label: str, source: str):
+    notebook = nbformat.from_dict(json.loads(nbformat.writes(notebook)))
+    for cell in notebook.cells:
+        if cell.metadata.get("coursework") == {"exercise": label, "role": "answer"}:
+            cell.source = source
+            return notebook
+    raise AssertionError(f"no answer cell for {label}")
+
+
+# Endless loops that sleep, so that they do not take a core from the other kernels.
+LOOP = """import time
+while True:
+    time.sleep(0.2)
+"""
+STUCK = """import time
+while True:  # an endless loop that also swallows the interrupt
+    try:
+        time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+"""
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade every scenario once: {scenario: GradeResult}."""
+    folder = tmp_path_factory.mktemp("submissions")
+    chapter = read_chapter(CH01)
+    reference = reference_notebook(chapter)
+    blank = student_notebook(chapter)
+    reordered = nbformat.from_dict(json.loads(nbformat.writes(reference)))
+    radon_cells = [c for c in reordered.cells if c.metadata.get("coursework", {}).get("exercise") == "ex-why-radon"]
+    first_funnel = next(
+        k for k, c in enumerate(reordered.cells) if c.metadata.get("coursework", {}).get("exercise") == "ex-why-funnel"
+    )
+    reordered.cells = [c for c in reordered.cells if c not in radon_cells]
+    reordered.cells[first_funnel:first_funnel] = radon_cells
+    deleted = nbformat.from_dict(json.loads(nbformat.writes(reference)))
+    deleted.cells = [c for c in deleted.cells if c.metadata.get("coursework", {}).get("exercise") != "ex-why-radon"]
+    wrong = _with_answer(reference, "ex-why-funnel", "share_outside = 0.5  # a plausible share, but wrong")
+    for cell in wrong.cells:  # ... and the student "fixed" the public checks: the grader uses the chapter's
+        if cell.metadata.get("coursework", {}).get("role") == "public-check":
+            cell.source = "pass"
+    other_chapter = nbformat.from_dict(json.loads(nbformat.writes(reference)))
+    other_chapter.metadata["coursework"]["chapter"] = "02_complete_pooling"
+    notebooks = {
+        "reference": reference,
+        "blank": blank,
+        "wrong": wrong,
+        "raises": _with_answer(reference, "ex-why-radon", "raise RuntimeError('my code is broken')"),
+        "loops": _with_answer(reference, "ex-why-funnel", LOOP),
+        "stuck": _with_answer(reference, "ex-why-funnel", STUCK),
+        "reordered": reordered,
+        "deleted": deleted,
+        "other-chapter": other_chapter,
+    }
+    for name, notebook in notebooks.items():
+        nbformat.write(notebook, folder / f"{name}.ipynb")
+    (folder / "corrupt.ipynb").write_text('{"cells": [ this is not json', encoding="utf-8")
+    (folder / "not-a-notebook.ipynb").write_text('{"hello": "world"}', encoding="utf-8")
+    results = grade_submissions([folder], chapters_dir=ROOT / "chapters", chapter="01", timeout=TIMEOUT, jobs=JOBS)
+    return {result.student: result for result in results}
+
+
+def _scores(result) -> dict[str, object]:
+    return {row["exercise"]: row["score"] for row in result.rows}
+
+
+GRADED = ["ex-why-funnel", "ex-why-radon"]
+
+
+def test_every_submission_gets_a_row_for_every_exercise(graded):
+    chapter = read_chapter(CH01)
+    assert len(graded) == 11
+    table = grade_table(graded.values())
+    assert len(table) == 11 * len(chapter.exercises)
+    assert set(table["exercise"]) == set(chapter.exercises)
+    manual = table[table["exercise"] == "ex-why-predict"]
+    assert (manual["status"] == "manual").all() and manual["score"].isna().all()
+    assert [e.label for e in chapter.graded] == GRADED
+
+
+def test_reference_solution_scores_full_marks_without_errors(graded):
+    result = graded["reference"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 1, "ex-why-radon": 1}
+    assert result.notes == []
+
+
+def test_blank_student_notebook_scores_zero_and_still_executes(graded):
+    result = graded["blank"]
+    assert [result.row(label)["score"] for label in GRADED] == [0, 0]
+    assert {result.row(label)["status"] for label in GRADED} == {"unanswered"}
+    assert result.notes == [], "a chapter cell failed in the student version"
+
+
+def test_one_wrong_answer_loses_exactly_that_exercise(graded):
+    result = graded["wrong"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 0, "ex-why-radon": 1}
+    assert result.row("ex-why-funnel")["status"] == "fail"
+    # The public checks the student emptied were replaced by the chapter's; the hidden one caught it.
+    assert "hidden check failed: share_outside should be" in result.row("ex-why-funnel")["reason"]
+
+
+def test_an_answer_that_raises_loses_its_exercise_only(graded):
+    result = graded["raises"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 1, "ex-why-radon": 0}
+    row = result.row("ex-why-radon")
+    assert row["status"] == "error" and "RuntimeError: my code is broken" in row["reason"]
+
+
+def test_an_endless_loop_is_stopped_and_later_exercises_still_count(graded):
+    result = graded["loops"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 0, "ex-why-radon": 1}
+    row = result.row("ex-why-funnel")
+    assert row["status"] == "timeout" and f"longer than {TIMEOUT} s" in row["reason"]
+
+
+def test_a_loop_that_ignores_interrupts_zeroes_the_rest_with_a_reason(graded):
+    result = graded["stuck"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 0, "ex-why-radon": 0}
+    assert result.row("ex-why-funnel")["status"] == "timeout"
+    assert "did not recover" in result.row("ex-why-radon")["reason"]
+    assert result.seconds < 10 * TIMEOUT
+
+
+def test_reordered_cells_are_graded_and_deleted_ones_get_zero_with_a_reason(graded):
+    assert _scores(graded["reordered"]) == {"ex-why-predict": None, "ex-why-funnel": 1, "ex-why-radon": 1}
+    result = graded["deleted"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 1, "ex-why-radon": 0}
+    assert result.row("ex-why-radon")["status"] == "missing"
+    assert "not in the notebook" in result.row("ex-why-radon")["reason"]
+
+
+@pytest.mark.parametrize("name", ["corrupt", "not-a-notebook", "other-chapter"])
+def test_unreadable_or_foreign_notebooks_get_zero_with_a_reason(graded, name):
+    result = graded[name]
+    for label in GRADED:
+        row = result.row(label)
+        assert row["score"] == 0 and row["status"] == "unreadable" and row["reason"]
+    if name == "other-chapter":
+        assert "02_complete_pooling" in result.row("ex-why-funnel")["reason"]
+
+
+def test_report_files_hold_every_student(graded, tmp_path):
+    paths = write_grade_report(list(graded.values()), tmp_path)
+    scores = pd.read_csv(paths["scores"])
+    assert len(scores) == 11 * 3 and set(scores["student"]) == set(graded)
+    totals = pd.read_csv(paths["totals"]).set_index("student")
+    assert totals.loc["reference", "score"] == 2 and totals.loc["blank", "score"] == 0
+    report = paths["report"].read_text(encoding="utf-8")
+    assert all(f"### {student} " in report for student in graded)
+
+
+# --------------------------------------------------------------------------------------------
+# The student version of every chapter with graded exercises executes (stubs break nothing else)
+# --------------------------------------------------------------------------------------------
+
+
+def _has_graded_exercises(path: Path) -> bool:
+    try:
+        return bool(read_chapter(path).graded)
+    except Exception:  # a broken chapter fails the markup test above, not the collection of this file
+        return False
+
+
+# Longest first (chapter 4 samples three models), so that the two kernels finish together.
+OTHER_CHAPTERS = sorted((p for p in CHAPTERS if p != CH01 and _has_graded_exercises(p)), reverse=True)
+
+
+@pytest.fixture(scope="module")
+def blank_runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("blank")
+    for path in OTHER_CHAPTERS:
+        nbformat.write(student_notebook(path), folder / f"{path.stem}.ipynb")
+    # Sampling cells take ~20 s on a loaded machine; the per-cell limit only guards against hangs.
+    results = grade_submissions([folder], chapters_dir=ROOT / "chapters", timeout=300, jobs=JOBS)
+    return {result.chapter: result for result in results}
+
+
+@pytest.mark.parametrize("path", OTHER_CHAPTERS, ids=stem)
+def test_student_version_executes_with_only_the_exercises_failing(blank_runs, path):
+    result = blank_runs[path.stem]
+    assert result.notes == [], f"cells outside the exercises failed: {result.notes}"
+    for row in result.rows:
+        assert row["status"] in ("unanswered", "manual"), row
