@@ -41,9 +41,11 @@ from hlmkit.models import (
 from hlmkit.inference import (
     MAX_RHAT,
     MIN_ESS,
+    SamplingWarning,
     check_convergence,
     diagnose,
     group_estimates,
+    limit_problems,
     posterior_draws,
     posterior_summary,
     sample,
@@ -113,9 +115,11 @@ __all__ = [
     # inference
     "MAX_RHAT",
     "MIN_ESS",
+    "SamplingWarning",
     "check_convergence",
     "diagnose",
     "group_estimates",
+    "limit_problems",
     "posterior_draws",
     "posterior_summary",
     "sample",

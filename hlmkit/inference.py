@@ -26,7 +26,19 @@ MIN_ESS = 400
 
 
 class SamplingWarning(UserWarning):
-    """A fit from :func:`sample` misses the book's limits (divergences, r_hat or bulk ESS)."""
+    """A fit from :func:`sample` misses the book's limits (divergences, r_hat or bulk ESS).
+
+    Examples
+    --------
+    Turn the warning into an error, so that no broken fit goes unnoticed (as the tests do):
+
+    >>> import warnings
+    >>> from hlmkit import SamplingWarning
+    >>> warnings.simplefilter("error", SamplingWarning)
+    >>> warnings.resetwarnings()
+    >>> issubclass(SamplingWarning, UserWarning)
+    True
+    """
 
 
 def _progressbar_default() -> bool:
@@ -193,8 +205,7 @@ def limit_problems(idata: xr.DataTree, var_names: Sequence[str] | None = None, *
 
     Examples
     --------
-    >>> from hlmkit import complete_pooling_model, sample, simulate_literacy
-    >>> from hlmkit.inference import limit_problems
+    >>> from hlmkit import complete_pooling_model, limit_problems, sample, simulate_literacy
     >>> model = complete_pooling_model(simulate_literacy(seed=1).students, "literacy")
     >>> idata = sample(model, seed=1, draws=50, tune=100, chains=2, sampler="pymc", progressbar=False, check=False)
     >>> any(problem.startswith("bulk ESS down to") for problem in limit_problems(idata))

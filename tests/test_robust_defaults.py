@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 
 from hlmkit import (
+    SamplingWarning,
     encode_groups,
     group_predictors_model,
+    limit_problems,
     load_dataset,
     nested_model,
     partial_pooling_model,
@@ -20,7 +22,7 @@ from hlmkit import (
     simulate_literacy,
     varying_slopes_model,
 )
-from hlmkit.inference import _COMPILED, SamplingWarning, limit_problems
+from hlmkit.inference import _COMPILED
 from hlmkit.models import auto_parameterizations
 
 SWITCHED_OFF = {
