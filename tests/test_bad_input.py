@@ -1839,7 +1839,7 @@ SPECIFIC: list[Case] = [
         lambda t: sufficient_statistics_sql(3, "y", "school"),
         T,
         "source",
-        "table expression",
+        "table or view",
     ),
     _c(
         "sufficient_statistics_sql",
