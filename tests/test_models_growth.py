@@ -309,3 +309,20 @@ def test_fitted_variance_partition_matches_the_truth(nested_fit):
     groups = truth.index[:-1]
     assert ((fitted.loc[groups, "icc_lower"] < truth.loc[groups, "icc"])
             & (truth.loc[groups, "icc"] < fitted.loc[groups, "icc_upper"])).all()
+
+
+def test_sufficient_statistics_cost_memory_in_groups_not_rows_times_groups():
+    """The per-group sums are bincounts: a dense rows x groups indicator (here 320 MB) is never built."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    rows, groups = 20_000, 2_000
+    data = pd.DataFrame({"g": rng.integers(0, groups, rows), "y": rng.normal(size=rows), "x": rng.normal(size=rows)})
+    data["w"] = data["g"] % 2
+    tracemalloc.start()
+    try:
+        group_predictors_model(data, "y", "g", ["w"], ["x"], sufficient_statistics=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * rows * groups * 8  # a tenth of the dense indicator matrix; measured ~4 MB
