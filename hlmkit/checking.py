@@ -459,7 +459,7 @@ def integrated_log_likelihood(
         Population mean and sd of the group log-odds: numbers, or arrays of posterior draws of
         any shape ``S`` (e.g. ``(chain, draw)``).
     n_nodes : int
-        Quadrature nodes.
+        Quadrature nodes, 2 to 200.
 
     Returns
     -------
@@ -471,7 +471,8 @@ def integrated_log_likelihood(
     TypeError
         If an argument is not numeric.
     ValueError
-        If counts are invalid, ``tau`` is negative, or values are not finite.
+        If counts are invalid, ``tau`` is negative, values are not finite, or ``n_nodes`` is
+        outside 2 to 200.
 
     Examples
     --------
@@ -492,6 +493,8 @@ def integrated_log_likelihood(
     if not (np.isfinite(mu).all() and np.isfinite(tau).all()) or (tau < 0).any():
         raise ValueError("`mu` must be finite and `tau` finite and non-negative.")
     n_nodes = check_count(n_nodes, "n_nodes", minimum=2)
+    if n_nodes > 200:  # hermgauss solves an n x n eigenproblem; past ~150 nodes the new weights underflow to 0
+        raise ValueError(f"`n_nodes` must be at most 200 (25 is plenty for a logit-normal), got {n_nodes}.")
     mu, tau = np.broadcast_arrays(mu, tau)
     m = mu[..., None]
     t = tau[..., None]

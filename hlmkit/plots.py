@@ -372,7 +372,8 @@ def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Ax
     TypeError
         If a value is not a number, or ``bins`` is not an integer.
     ValueError
-        If there are no simulated values, the observed value is not finite, or ``bins`` is below 1.
+        If there are no simulated values, the observed value is not finite, or ``bins`` is below
+        1 or above 10,000.
 
     Examples
     --------
@@ -388,6 +389,8 @@ def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Ax
         raise ValueError("`replicated` has no finite values to draw.")
     observed = check_number(observed, "observed")
     bins = check_count(bins, "bins")
+    if bins > 10_000:  # each bin is a bar: a billion would exhaust memory for a picture no one can read
+        raise ValueError(f"`bins` must be at most 10,000 (the default 40 suits a few thousand draws), got {bins}.")
     ax = _axes(ax)
     ax.hist(values, bins=bins, color=color or PALETTE["sky"], alpha=0.8, label="simulated data sets")
     ax.axvline(observed, color=PALETTE["black"], linewidth=2, label="observed")
