@@ -19,6 +19,7 @@ from hlmkit._validate import (
     check_no_missing,
     check_number,
     check_numeric,
+    check_unique_columns,
 )
 from hlmkit.style import PALETTE, STRATEGY_COLORS
 
@@ -59,6 +60,7 @@ def _check_table(table: object, argument: str, columns: list[str], source: str, 
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise KeyError(f"`{argument}` needs columns {needs} (use {source}); missing: {missing}.")
+    check_unique_columns(table, columns, argument=argument)  # and no MultiIndex: table[c] must be one column
     if table.empty:
         raise ValueError(f"`{argument}` is empty: there is nothing to draw.")
     for column in columns:
@@ -874,6 +876,7 @@ def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise KeyError(f"`table` has no column(s) {missing}: pass the output of hlmkit.compare_estimates.")
+    check_unique_columns(table, needed, argument="table")
     if labels is None:
         labels = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in table.index]
     if len(labels) != len(table):

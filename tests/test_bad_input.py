@@ -2742,7 +2742,45 @@ PATH_CASES: list[Case] = [
     ),
 ]
 
+
+_PLOT_TABLES = {
+    "plot_group_means": (
+        lambda d: plot_group_means(d),
+        lambda: group_summary(STUDENTS, "literacy", "school"),
+        "n",
+        "summary",
+    ),
+    "plot_caterpillar": (
+        lambda d: plot_caterpillar(d),
+        lambda: pd.DataFrame({"mean": [1.0, 2.0], "lower": [0.0, 1.0], "upper": [2.0, 3.0]}, index=["a", "b"]),
+        "mean",
+        "estimates",
+    ),
+    "plot_estimate_comparison": (
+        lambda d: plot_estimate_comparison(d),
+        lambda: compare_estimates({"intercept": np.linspace(12.0, 13.0, 50)}, {"intercept": 12.64}),
+        "mean",
+        "table",
+    ),
+}
+
 SPECIFIC += [
+    # tables the plots read: each column once, one level of names
+    *[
+        _c(
+            name,
+            f"column {column} twice",
+            lambda t, f=f, make=make, c=column: f(_twice(make(), c)),
+            V,
+            column,
+            "appears twice.*rename or drop",
+        )
+        for name, (f, make, column, _argument) in _PLOT_TABLES.items()
+    ],
+    *[
+        _c(name, "MultiIndex columns", lambda t, f=f, make=make: f(_multiindex(make())), V, argument, "flatten")
+        for name, (f, make, _column, argument) in _PLOT_TABLES.items()
+    ],
     # prediction: labels given as a frame, or of another type than the fit's
     _c(
         "group_effect_draws",
