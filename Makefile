@@ -50,7 +50,8 @@ book: venv
 
 test: venv
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit && \
+	$(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory seeds-check SEEDS_REQUIRED=$(TEST_SEEDS_REQUIRED) && \
+	$(MAKE) --no-print-directory unit && \
 	$(MAKE) --no-print-directory book-strict && \
 	$(MAKE) --no-print-directory site-check; \
 	status=$$?; echo "make test took $$(( $$(date +%s) - start )) s"; exit $$status
@@ -114,6 +115,9 @@ seeds: venv
 # Fails when bench/seeds.csv records a failing seed for a chapter's current source, or fewer than
 # SEEDS_REQUIRED passing seeds.
 SEEDS_REQUIRED ?= 20
+# What make test requires today: no recorded failure for a chapter's current source. The goal is
+# 20 passing seeds per chapter (issue 14); raise this as the record grows.
+TEST_SEEDS_REQUIRED ?= 0
 seeds-check: venv
 	$(BIN)/python scripts/seeds.py check --required $(SEEDS_REQUIRED)
 

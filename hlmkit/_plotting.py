@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from hlmkit._validate import check_array
+from hlmkit._validate import check_array, check_unique_columns
 
 
 def _plural(noun: str) -> str:
@@ -38,6 +38,7 @@ def _check_table(table: object, argument: str, columns: list[str], source: str, 
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise KeyError(f"`{argument}` needs columns {needs} (use {source}); missing: {missing}.")
+    check_unique_columns(table, columns, argument=argument)  # and no MultiIndex: table[c] must be one column
     if table.empty:
         raise ValueError(f"`{argument}` is empty: there is nothing to draw.")
     for column in columns:

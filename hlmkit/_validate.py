@@ -16,9 +16,27 @@ def check_frame(data: object, *, argument: str = "data") -> pd.DataFrame:
             f"`{argument}` must be a pandas DataFrame, got {type(data).__name__}. "
             "Load one with hlmkit.load_dataset(...) or build it with pandas."
         )
+    if isinstance(data.columns, pd.MultiIndex):
+        raise ValueError(
+            f"`{argument}` has MultiIndex columns (e.g. {data.columns[0]!r}): flatten them to single names first, "
+            f"e.g. {argument}.columns = ['_'.join(map(str, c)).strip('_') for c in {argument}.columns]."
+        )
     if data.empty:
         raise ValueError(f"`{argument}` is empty (0 rows): there is nothing to model.")
     return data
+
+
+def check_unique_columns(data: pd.DataFrame, columns: Iterable[str], *, argument: str = "data") -> None:
+    """Raise if a column that will be read appears more than once in ``data`` (``data[c]`` would be a frame)."""
+    if isinstance(data.columns, pd.MultiIndex):
+        check_frame(data, argument=argument)
+    counts = pd.Series(data.columns).value_counts()
+    for column in columns:
+        if counts.get(column, 0) > 1:
+            raise ValueError(
+                f"The column {column!r} appears twice in `{argument}` ({int(counts[column])} times): rename or drop "
+                f"the duplicates first, e.g. {argument}.loc[:, ~{argument}.columns.duplicated()]."
+            )
 
 
 def check_columns(data: pd.DataFrame, columns: Iterable[str], *, argument: str = "data") -> None:
@@ -33,6 +51,7 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], *, argument: str =
             f"Column(s) {missing} not found in `{argument}`. "
             f"Available columns: {list(map(str, data.columns))}."
         )
+    check_unique_columns(data, columns, argument=argument)
 
 
 def check_numeric(data: pd.DataFrame, column: str, *, role: str = "column") -> np.ndarray:
@@ -43,6 +62,11 @@ def check_numeric(data: pd.DataFrame, column: str, *, role: str = "column") -> n
             f"The {role} column {column!r} must be numeric, but has dtype {series.dtype} "
             f"(e.g. {series.iloc[0]!r}). Convert it first, e.g. with pd.to_numeric, or encode "
             "categories as 0/1 indicator columns."
+        )
+    if series.dtype.kind == "c":
+        raise TypeError(
+            f"The {role} column {column!r} holds complex numbers (dtype {series.dtype}): the models need real numbers. "
+            f"Keep the part you mean first, e.g. data[{column!r}].to_numpy().real or abs(data[{column!r}])."
         )
     values = series.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
@@ -56,7 +80,7 @@ def check_numeric(data: pd.DataFrame, column: str, *, role: str = "column") -> n
 
 
 def check_no_missing(data: pd.DataFrame, column: str, *, role: str = "group") -> None:
-    """Raise if a (grouping) column has missing values."""
+    """Raise if a (grouping) column has missing values, or labels of more than one type (``1`` and ``"1"``)."""
     series = data[column]
     bad = series.isna().to_numpy()
     if bad.any():
@@ -65,6 +89,44 @@ def check_no_missing(data: pd.DataFrame, column: str, *, role: str = "group") ->
             f"The {role} column {column!r} has {int(bad.sum())} missing value(s) "
             f"(first rows: {rows}). Every row must belong to a group: drop those rows "
             "or give them a group."
+        )
+    check_label_types(series, f"The {role} column {column!r}", column=column)
+
+
+def label_kind(value: object) -> str:
+    """Return the kind of a group label: 'number' (int or float), 'string', 'boolean' or its type name."""
+    if isinstance(value, bool | np.bool_):
+        return "boolean"
+    if isinstance(value, numbers.Number):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
+def check_label_types(values: pd.Series | Iterable, what: str, *, column: str | None = None) -> None:
+    """Raise if labels mix kinds (numbers and strings, ...): ``1`` and ``"1"`` print alike but are different groups.
+
+    Cheap on large columns: only object (or categorical) columns that pandas infers as mixed are
+    looked at value by value, and then only their unique values.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = pd.Series(series.cat.categories, dtype=object)
+    elif series.dtype != object:
+        return
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("mixed", "mixed-integer"):
+        return
+    examples: dict[str, object] = {}
+    for value in pd.unique(series.dropna()):
+        examples.setdefault(label_kind(value), value)
+    if len(examples) > 1:
+        shown = ", ".join(f"{value!r} ({kind})" for kind, value in examples.items())
+        convert = f"data[{column!r}].astype(str)" if column else "[str(label) for label in labels]"
+        raise TypeError(
+            f"{what} mixes labels of different types: {shown}. Labels such as 1 and '1' look alike but are "
+            f"different groups: convert them to one type first, e.g. {convert}, and check that the groups are "
+            "the ones you mean."
         )
 
 
@@ -188,10 +250,22 @@ def check_series(value: object, argument: str) -> pd.Series:
 
 
 def check_labels(groups: object, argument: str = "groups") -> list:
-    """Return group labels as a list from a sequence (a column, a list), refusing a single string."""
+    """Return group labels as a list from a sequence (a column, a list, a 1-d array), refusing frames and strings."""
     what = "a sequence of labels (e.g. a column such as data['school'])"
     if isinstance(groups, str | bytes):
         raise TypeError(f"`{argument}` must be {what}, not a single string ({groups!r}).")
+    if isinstance(groups, pd.DataFrame):
+        # list(frame) would give its column names: the name would become a label.
+        column = groups.columns[0] if len(groups.columns) else "school"
+        raise TypeError(
+            f"`{argument}` must be {what}, not a DataFrame (columns {list(groups.columns)[:5]}): "
+            f"pass the column, e.g. data[{column!r}] rather than data[[{column!r}]]."
+        )
+    if isinstance(groups, np.ndarray) and groups.ndim != 1:
+        raise TypeError(
+            f"`{argument}` must be one-dimensional {what}, got an array of shape {groups.shape}: "
+            "pass the column, e.g. labels.ravel() or data['school']."
+        )
     if isinstance(groups, Mapping) or not isinstance(groups, Iterable):
         raise TypeError(f"`{argument}` must be {what}, got {type(groups).__name__}.")
     return list(groups)

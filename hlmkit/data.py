@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from hlmkit._validate import check_count, check_positive, check_seed
+from hlmkit._validate import check_count, check_number, check_positive, check_seed
 
 #: Where the real datasets live: the repository's top-level ``data/`` folder.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -166,6 +167,40 @@ class SimulatedRegion:
         return {"small private": str(small), "strong suburban": str(big)}
 
 
+#: Smallest and largest public school: sizes are drawn around the median and clipped to this range.
+SCHOOL_SIZES = (8, 500)
+#: Largest median_school_size: at 5,000 over 99% of public schools already get the 500 maximum.
+_MAX_MEDIAN = 5000
+
+#: Bytes a simulated pupil takes at the peak of simulate_literacy (measured: about 280 for the
+#: arrays and the frame, with text labels); rounded up, so the estimate errs on the safe side.
+_BYTES_PER_PUPIL = 500
+
+
+def _memory_limit() -> int:
+    """Half of this machine's memory (8 GB if it cannot be read): what one simulation may take."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 10**9
+
+
+def _check_fits(n_states: int, counties_per_state: int, schools_per_county: int, median: int, private: float) -> None:
+    """Refuse a region whose expected size cannot fit in memory, before anything is allocated."""
+    public_size = min(median * np.exp(0.9**2 / 2), SCHOOL_SIZES[1])  # mean of the clipped log-normal, about
+    schools = float(n_states) * counties_per_state * schools_per_county
+    pupils = schools * ((1 - private) * public_size + private * 10)
+    needed, limit = pupils * _BYTES_PER_PUPIL, _memory_limit()
+    if needed > limit:
+        raise ValueError(
+            f"simulate_literacy would make about {pupils:.2g} pupils in {schools:.2g} schools (n_states={n_states} x "
+            f"counties_per_state={counties_per_state} x schools_per_county={schools_per_county} x about "
+            f"{public_size:.0f} pupils each, from median_school_size={median}), about {needed / 1e9:.3g} GB of memory, "
+            f"more than the {limit / 1e9:.3g} GB allowed (half of this machine's memory). Ask for a smaller region: "
+            "fewer states, counties or schools, or a smaller median_school_size."
+        )
+
+
 def _labels(prefix: str, n: int) -> list[str]:
     width = len(str(n))
     return [f"{prefix}{i + 1:0{width}d}" for i in range(n)]
@@ -225,7 +260,9 @@ def simulate_literacy(
     n_states, counties_per_state, schools_per_county : int
         Sizes of the hierarchy (all at least 1).
     median_school_size : int
-        Median number of pupils in a public school (at least 8).
+        Median of the log-normal that public school sizes are drawn from, 8 to 5,000. Sizes are
+        clipped to 8 to 500 pupils, so a median above 500 (the book's national region uses 1,000)
+        piles schools up at 500: the realised median is ``min(median_school_size, 500)``.
     private_share : float
         Expected share of schools that are small private schools (0 to 1).
     mu : float
@@ -261,8 +298,11 @@ def simulate_literacy(
     TypeError
         If ``seed`` or a size is not an integer, or a scale is not a number.
     ValueError
-        If a size is below 1, a scale is negative (``sigma`` must be positive), a share or
-        correlation is out of range, or ``grades`` is not an increasing pair.
+        If a size is below 1, ``median_school_size`` is outside 8 to 5,000, the expected region
+        would need more than half of the machine's memory (checked before anything is
+        allocated; the message gives the estimate), a number is not finite, a scale is
+        negative (``sigma`` must be positive), a share or correlation is out of range, or
+        ``grades`` is not an increasing pair.
 
     Examples
     --------
@@ -279,22 +319,27 @@ def simulate_literacy(
     n_states = check_count(n_states, "n_states")
     counties_per_state = check_count(counties_per_state, "counties_per_state")
     schools_per_county = check_count(schools_per_county, "schools_per_county")
-    median_school_size = check_count(median_school_size, "median_school_size", minimum=8)
+    median_school_size = check_count(median_school_size, "median_school_size", minimum=SCHOOL_SIZES[0])
+    if median_school_size > _MAX_MEDIAN:
+        raise ValueError(
+            f"`median_school_size` must be between {SCHOOL_SIZES[0]} and {_MAX_MEDIAN}, got {median_school_size}: "
+            f"public schools are clipped to {SCHOOL_SIZES[0]} to {SCHOOL_SIZES[1]} pupils, so above {SCHOOL_SIZES[1]} "
+            f"a larger median only piles more schools up at {SCHOOL_SIZES[1]}, and at {_MAX_MEDIAN} nearly all are "
+            "there. For more pupils, ask for more schools (schools_per_county) instead."
+        )
     private_share = check_positive(private_share, "private_share", allow_zero=True)
     if private_share > 1:
         raise ValueError(f"`private_share` must lie between 0 and 1, got {private_share}.")
-    for name, value in {
-        "mu": mu,
-        "beta_grade": beta_grade,
-        "beta_ses": beta_ses,
-        "beta_mean_ses": beta_mean_ses,
-        "private_effect": private_effect,
-        "suburban_effect": suburban_effect,
-        "rural_effect": rural_effect,
-        "proficiency_threshold": proficiency_threshold,
-    }.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            raise TypeError(f"`{name}` must be a finite number, got {value!r}.")
+    _check_fits(n_states, counties_per_state, schools_per_county, median_school_size, private_share)
+    # Any finite real number, NumPy's included (np.float32(500)); not a bool.
+    mu = check_number(mu, "mu")
+    beta_grade = check_number(beta_grade, "beta_grade")
+    beta_ses = check_number(beta_ses, "beta_ses")
+    beta_mean_ses = check_number(beta_mean_ses, "beta_mean_ses")
+    private_effect = check_number(private_effect, "private_effect")
+    suburban_effect = check_number(suburban_effect, "suburban_effect")
+    rural_effect = check_number(rural_effect, "rural_effect")
+    proficiency_threshold = check_number(proficiency_threshold, "proficiency_threshold")
     tau_state = check_positive(tau_state, "tau_state", allow_zero=True)
     tau_county = check_positive(tau_county, "tau_county", allow_zero=True)
     tau_school = check_positive(tau_school, "tau_school", allow_zero=True)

@@ -575,7 +575,8 @@ def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None
     -------
     pandas.DataFrame
         Indexed by quantity (e.g. ``beta[ses]``): ``mean``, ``sd``, ``lower``, ``upper``,
-        ``ess_bulk``, ``r_hat``.
+        ``ess_bulk``, ``r_hat``. The diagonal of a correlation matrix (``corr[intercept,
+        intercept]``, 1 in every draw, r_hat undefined) is left out.
 
     Raises
     ------
@@ -607,4 +608,19 @@ def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None
         table[column] = [round(v, d) for v, d in zip(table[column], decimals, strict=True)]
     table["ess_bulk"] = table["ess_bulk"].round().astype(int)
     table["r_hat"] = table["r_hat"].round(3)
-    return table
+    return table.drop(index=[label for label in _unit_diagonals(idata, names) if label in table.index])
+
+
+def _unit_diagonals(idata: xr.DataTree, names: list[str]) -> list[str]:
+    """Row labels of the diagonal of every correlation matrix: 1 in every draw, nothing to summarise."""
+    labels = []
+    for name in names:
+        values = idata.posterior[name]
+        dims = [d for d in values.dims if d not in ("chain", "draw")]
+        if len(dims) != 2 or values.sizes[dims[0]] != values.sizes[dims[1]]:
+            continue
+        diagonal = np.diagonal(values.transpose(..., *dims).values, axis1=-2, axis2=-1)
+        if diagonal.size and np.all(diagonal == 1.0):
+            rows, columns = (values[d].values for d in dims)
+            labels += [f"{name}[{a}, {b}]" for a, b in zip(rows, columns, strict=True)]
+    return labels

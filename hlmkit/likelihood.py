@@ -149,6 +149,8 @@ def integrated_log_likelihood(
     if not (np.isfinite(mu).all() and np.isfinite(tau).all()) or (tau < 0).any():
         raise ValueError("`mu` must be finite and `tau` finite and non-negative.")
     n_nodes = check_count(n_nodes, "n_nodes", minimum=2)
+    if n_nodes > 200:  # hermgauss solves an n x n eigenproblem; past ~150 nodes the new weights underflow to 0
+        raise ValueError(f"`n_nodes` must be at most 200 (25 is plenty for a logit-normal), got {n_nodes}.")
     mu, tau = np.broadcast_arrays(mu, tau)
     m = mu[..., None]
     t = tau[..., None]

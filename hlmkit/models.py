@@ -464,18 +464,26 @@ def _group_sums(design: _Design, varying: np.ndarray, index: GroupIndex) -> _Sum
     """Compute the sufficient statistics of the Gaussian likelihood, per group, in one pass over the rows."""
     y = design.y - design.y_mean
     x, v = design.x, varying
-    onehot = np.zeros((len(y), index.n_groups))
-    onehot[np.arange(len(y)), index.codes] = 1.0
+    codes, n_groups = index.codes, index.n_groups
+
+    def per_group(values: np.ndarray) -> np.ndarray:
+        """Sum ``values`` (rows, ...) within each group: (groups, ...), one column at a time (O(groups) memory)."""
+        flat = values.reshape(len(y), int(np.prod(values.shape[1:])))
+        sums = np.zeros((n_groups, flat.shape[1]))
+        for k in range(flat.shape[1]):
+            sums[:, k] = np.bincount(codes, weights=flat[:, k], minlength=n_groups)
+        return sums.reshape(n_groups, *values.shape[1:])
+
     return _Sums(
         n_obs=len(y),
         shift=design.y_mean,
-        n=onehot.sum(axis=0),
-        y=onehot.T @ y,
-        x=onehot.T @ x,
-        v=onehot.T @ v,
-        vy=onehot.T @ (v * y[:, None]),
-        vx=np.einsum("ij,ik,il->jkl", onehot, v, x),
-        vv=np.einsum("ij,ik,il->jkl", onehot, v, v),
+        n=np.bincount(codes, minlength=n_groups).astype(float),
+        y=np.bincount(codes, weights=y, minlength=n_groups),
+        x=per_group(x),
+        v=per_group(v),
+        vy=per_group(v * y[:, None]),
+        vx=per_group(v[:, :, None] * x[:, None, :]),
+        vv=per_group(v[:, :, None] * v[:, None, :]),
         yy=float(y @ y),
         xy=x.T @ y,
         xx=x.T @ x,

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from hlmkit._plotting import _axes
-from hlmkit._validate import check_array, check_count, check_number
+from hlmkit._validate import check_array, check_count, check_number, check_unique_columns
 from hlmkit.style import PALETTE, STRATEGY_COLORS
 
 
@@ -61,6 +61,8 @@ def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Ax
         raise ValueError("`replicated` has no finite values to draw.")
     observed = check_number(observed, "observed")
     bins = check_count(bins, "bins")
+    if bins > 10_000:  # each bin is a bar: a billion would exhaust memory for a picture no one can read
+        raise ValueError(f"`bins` must be at most 10,000 (the default 40 suits a few thousand draws), got {bins}.")
     ax = _axes(ax)
     ax.hist(values, bins=bins, color=color or PALETTE["sky"], alpha=0.8, label="simulated data sets")
     ax.axvline(observed, color=PALETTE["black"], linewidth=2, label="observed")
@@ -186,6 +188,7 @@ def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise KeyError(f"`table` has no column(s) {missing}: pass the output of hlmkit.compare_estimates.")
+    check_unique_columns(table, needed, argument="table")
     if labels is None:
         labels = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in table.index]
     if len(labels) != len(table):

@@ -34,7 +34,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
 
-from hlmkit._validate import check_flag, check_labels, check_seed
+from hlmkit._validate import check_flag, check_label_types, check_labels, check_seed, label_kind
 
 _SAMPLE_DIMS = ("chain", "draw")
 
@@ -81,8 +81,53 @@ def _scalar_draws(
 
 def _label_stream(seed: int, var_name: str, label: object) -> np.random.Generator:
     """Return a generator for one new label of one variable (the same label, the same draws)."""
+    if isinstance(label, np.generic):  # np.int64(7) is the label 7, whether it came in a list or an array
+        label = label.item()
     key = [seed, zlib.crc32(var_name.encode()), zlib.crc32(repr(label).encode())]
     return np.random.default_rng(key)
+
+
+def _is_missing(label: object) -> bool:
+    return label is None or label is pd.NA or (isinstance(label, float) and np.isnan(label))
+
+
+def _suggest(label: object, kind: str) -> str:
+    """Return the label converted to ``kind`` (for a hint), or '' if it does not convert."""
+    try:
+        if kind == "number":
+            number = float(str(label).strip())
+            return repr(int(number)) if number.is_integer() else repr(number)
+        if kind == "string":
+            return repr(str(label))
+    except ValueError:
+        pass
+    return ""
+
+
+def _check_label_kinds(labels: pd.Index, given: Sequence[object], var_name: str) -> None:
+    """Refuse labels of another kind than the fit's (``"1221"`` on a fit labelled 1221): never a silent new group.
+
+    A genuinely new group carries a label like the others; a label of another type is almost
+    always the right group spelled wrongly (a column read as text), and drawn as a new group it
+    would silently get the population's spread instead of its own draws.
+    """
+    check_label_types(list(given), "`groups`")
+    fit_kinds = {label_kind(label) for label in labels}
+    if len(fit_kinds) != 1:
+        return
+    (fit_kind,) = fit_kinds
+    for label in given:
+        kind = label_kind(label)
+        if kind != fit_kind:
+            plural = {"number": "numbers", "string": "strings"}.get(fit_kind, fit_kind)
+            suggestion = _suggest(label, fit_kind)
+            guess = f" did you mean {suggestion}?" if suggestion else ""
+            raise ValueError(
+                f"The labels of {var_name!r} in the fit are {plural} (e.g. {labels[0]!r}); the label {label!r} in "
+                f"`groups` is a {kind}:{guess} Convert `groups` to the fit's type first (e.g. "
+                f"new['school'].astype({'int' if fit_kind == 'number' else 'str'})). A label of another type is never "
+                "drawn as a new group."
+            )
 
 
 def unseen_groups(idata: xr.DataTree, var_name: str, groups: Sequence[object]) -> list:
@@ -95,12 +140,13 @@ def unseen_groups(idata: xr.DataTree, var_name: str, groups: Sequence[object]) -
     var_name : str
         A group-level posterior variable with one dimension (e.g. ``"alpha"`` with dim ``school``).
     groups : sequence
-        Group labels, e.g. a column of new data.
+        Group labels, e.g. a column of new data (``new["school"]``, not ``new[["school"]]``).
 
     Returns
     -------
     list
-        Unique unseen labels.
+        Unique unseen labels. A label of another type than the fit's (``"1221"`` on a fit
+        labelled ``1221``) is an error, not an unseen label.
 
     Raises
     ------
@@ -119,6 +165,7 @@ def unseen_groups(idata: xr.DataTree, var_name: str, groups: Sequence[object]) -
     """
     labels, _ = _group_labels(idata, var_name)
     values = pd.unique(pd.Series(check_labels(groups), dtype=object))
+    _check_label_kinds(labels, [g for g in values if not _is_missing(g)], var_name)
     return [g for g in values if g not in set(labels)]
 
 
@@ -163,8 +210,10 @@ def group_effect_draws(
         The group effect, a posterior variable with one group dimension: ``"alpha"`` in the
         hlmkit builders (which already includes ``mu``), or a deviation such as ``"u_county"``.
     groups : sequence
-        One group label per row to predict (e.g. ``new_data["school"]``). Labels are matched
-        exactly against the fit's coords (``"7"`` is not ``7``).
+        One group label per row to predict: a column (``new_data["school"]``, not the one-column
+        frame ``new_data[["school"]]``), a list or a 1-d array. Labels are matched exactly against
+        the fit's coords (``"7"`` is not ``7``); a label of another type than the fit's is an
+        error, never a new group.
     tau : str, float or numpy.ndarray
         The population sd of the effect: a scalar posterior variable, a number, or one value
         per draw (e.g. ``idata.posterior["tau"].sel(level="county")`` for
@@ -187,12 +236,14 @@ def group_effect_draws(
     Raises
     ------
     TypeError
-        If ``idata`` is not a fit, or an argument has the wrong type.
+        If ``idata`` is not a fit, an argument has the wrong type, ``groups`` is a DataFrame or
+        mixes label types (``1`` and ``"1"``).
     KeyError
         If ``var_name``, ``tau`` or ``center`` is not in the posterior.
     ValueError
-        If there are unseen labels and ``allow_new`` is False, if a new group needs a seed, if
-        ``groups`` is empty or has missing labels, or ``tau`` has negative draws.
+        If there are unseen labels and ``allow_new`` is False, if an unseen label has another
+        type than the fit's labels (``"1221"`` on a fit labelled ``1221``), if a new group needs
+        a seed, if ``groups`` is empty or has missing labels, or ``tau`` has negative draws.
 
     Examples
     --------
@@ -231,8 +282,11 @@ def group_effect_draws(
         raise ValueError("`groups` is empty: pass one group label per row to predict.")
     if rows.isna().any():
         raise ValueError(f"`groups` has {int(rows.isna().sum())} missing label(s): every row needs a group.")
+    check_label_types(rows, "`groups`")
     positions = labels.get_indexer(rows.to_numpy())
     new_labels = list(pd.unique(rows[positions < 0]))
+    if new_labels and allow_new:
+        _check_label_kinds(labels, new_labels, var_name)
     if new_labels and not allow_new:
         hint = ""
         if len(labels) and all(type(g) is not type(labels[0]) for g in new_labels):

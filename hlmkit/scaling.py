@@ -48,6 +48,8 @@ computed from the statistics, so the three likelihoods give the same posterior.
 
 from __future__ import annotations
 
+import glob
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +64,7 @@ import xarray as xr
 from hlmkit._validate import (
     check_columns,
     check_frame,
+    check_label_types,
     check_name,
     check_names,
     check_no_missing,
@@ -103,7 +106,24 @@ def _names(outcome: object, levels: object, predictors: object) -> tuple[str, li
             f"Level column(s) {clash} have names the models use for their own variables {_RESERVED}. "
             f"Rename them first, e.g. data.rename(columns={{{clash[0]!r}: '{clash[0]}_id'}})."
         )
+    statistics = statistic_columns(outcome, predictors)
+    taken = [name for name in levels if name in statistics]
+    if taken:
+        raise ValueError(
+            f"Level column(s) {taken} are named like statistics of the table {statistics}. "
+            f"Rename them first, e.g. data.rename(columns={{{taken[0]!r}: 'level_{len(taken)}'}})."
+        )
     return outcome, levels, predictors
+
+
+def _statistics(outcome: str, predictors: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each statistic's name with the columns it multiplies, in table order."""
+    y = outcome
+    items: list[tuple[str, tuple[str, ...]]] = [("n", ()), (f"sum({y})", (y,)), (f"sum({y}*{y})", (y, y))]
+    items += [(f"sum({x})", (x,)) for x in predictors]
+    items += [(f"sum({x}*{y})", (x, y)) for x in predictors]
+    items += [(f"sum({a}*{b})", (a, b)) for k, a in enumerate(predictors) for b in predictors[k:]]
+    return items
 
 
 def statistic_columns(outcome: str, predictors: Sequence[str] = ()) -> list[str]:
@@ -130,7 +150,8 @@ def statistic_columns(outcome: str, predictors: Sequence[str] = ()) -> list[str]
     TypeError
         If ``outcome`` is not a column name or ``predictors`` are not column names.
     ValueError
-        If a predictor is listed twice.
+        If a predictor is listed twice, or two statistics would have the same name (predictors
+        ``a`` and ``a*a`` both give ``sum(a*a)``).
 
     Examples
     --------
@@ -140,11 +161,25 @@ def statistic_columns(outcome: str, predictors: Sequence[str] = ()) -> list[str]
     """
     y = check_name(outcome, "outcome")
     predictors = check_names(predictors, "predictors")
-    columns = ["n", f"sum({y})", f"sum({y}*{y})"]
-    columns += [f"sum({x})" for x in predictors]
-    columns += [f"sum({x}*{y})" for x in predictors]
-    columns += [f"sum({a}*{b})" for k, a in enumerate(predictors) for b in predictors[k:]]
-    return columns
+    items = _statistics(y, predictors)
+    seen: dict[str, tuple[str, ...]] = {}
+    for name, factors in items:
+        if name in seen:
+            first, second = seen[name], factors
+            culprits = sorted({c for c in (*first, *second) if "*" in c or "(" in c or ")" in c} or {*first, *second})
+            tidy = "".join(ch if ch.isalnum() else "_" for ch in culprits[0])
+
+            def describe(factors: tuple[str, ...]) -> str:
+                return " times ".join(repr(c) for c in factors) if len(factors) > 1 else f"column {factors[0]!r}"
+
+            raise ValueError(
+                f"Two statistics would both be named {name!r}: the sum of {describe(first)} and the sum of "
+                f"{describe(second)}, so the two routes to the table would disagree. Rename the column(s) {culprits} "
+                f"first, e.g. data.rename(columns={{{culprits[0]!r}: {tidy!r}}}): names with '*' or brackets look "
+                "like the names of statistics."
+            )
+        seen[name] = factors
+    return [name for name, _ in items]
 
 
 def _check_nested(table: pd.DataFrame, levels: list[str]) -> None:
@@ -198,10 +233,13 @@ def sufficient_statistics(
     KeyError
         If a column is missing.
     TypeError
-        If the outcome or a predictor is not numeric, or an argument is of the wrong type.
+        If the outcome or a predictor is not numeric (complex numbers included), a level mixes
+        label types (``1`` and ``"1"`` would print alike as two groups), or an argument is of
+        the wrong type.
     ValueError
         If the data are empty, a value is missing or infinite, a column is named twice or
-        in two roles, or the levels are not nested.
+        in two roles, two statistics would share a name (predictors ``a`` and ``a*a``), or
+        the levels are not nested.
 
     Examples
     --------
@@ -254,6 +292,30 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: A table or view name, optionally schema-qualified: no spaces, quotes, brackets or semicolons.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}")
+
+
+def _source_sql(source: object) -> str:
+    """Return the FROM item for ``source``: a quoted table or view name, or a DuckDB relation's own query."""
+    if type(source).__name__ == "DuckDBPyRelation" and hasattr(source, "sql_query"):
+        return f"({source.sql_query()}) AS source"
+    if not isinstance(source, str) or not source.strip():
+        raise TypeError(
+            f"`source` must be the name of a table or view (str), e.g. 'students', or a DuckDB relation, "
+            f"got {source!r} ({type(source).__name__})."
+        )
+    if not _IDENTIFIER.fullmatch(source):
+        raise ValueError(
+            f"`source` must be the name of a table or view (letters, digits and underscores, optionally "
+            f"schema-qualified such as 'main.students'), got {source!r}. SQL text is never pasted into the query. "
+            "To read a Parquet file, use sufficient_statistics_parquet(path, ...); for any other query, create a "
+            "view first (con.execute(\"CREATE VIEW students AS SELECT ...\")) and pass its name, or pass the "
+            "DuckDB relation (con.sql(...))."
+        )
+    return ".".join(_quote(part) for part in source.split("."))
+
+
 def sufficient_statistics_sql(
     source: str, outcome: str, levels: str | Sequence[str], predictors: Sequence[str] = ()
 ) -> str:
@@ -261,12 +323,14 @@ def sufficient_statistics_sql(
 
     Sums can be computed partition by partition and added, so the query runs in any SQL
     engine and in distributed ones; :func:`sufficient_statistics_parquet` runs it in DuckDB.
+    Every name in the query is quoted as an identifier and the source is a table name (or a
+    DuckDB relation), never SQL text: a name cannot change what the query does.
 
     Parameters
     ----------
-    source : str
-        The SQL table expression to read, e.g. ``"read_parquet('students.parquet')"`` or a
-        table name.
+    source : str or duckdb.DuckDBPyRelation
+        The table or view to read, e.g. ``"students"`` or ``"main.students"`` (letters,
+        digits and underscores), or a DuckDB relation such as ``con.table("students")``.
     outcome, levels, predictors
         As for :func:`sufficient_statistics`.
 
@@ -277,8 +341,11 @@ def sufficient_statistics_sql(
 
     Raises
     ------
-    TypeError, ValueError
-        If an argument is of the wrong type, or a column is named twice or in two roles.
+    TypeError
+        If an argument is of the wrong type.
+    ValueError
+        If ``source`` is not a table name (SQL text, a table expression), a column is named
+        twice or in two roles, or two statistics would have the same name.
 
     Examples
     --------
@@ -287,7 +354,7 @@ def sufficient_statistics_sql(
     WITH students AS (
         SELECT "school",
                CAST("y" AS DOUBLE) AS "y"
-        FROM students
+        FROM "students"
     )
     SELECT "school",
            count(*) AS "n",
@@ -297,9 +364,12 @@ def sufficient_statistics_sql(
     GROUP BY "school"
     ORDER BY "school"
     """
-    if not isinstance(source, str) or not source.strip():
-        raise TypeError(f"`source` must be an SQL table expression (str), got {source!r}.")
     outcome, levels, predictors = _names(outcome, levels, predictors)
+    return _statistics_query(_source_sql(source), outcome, levels, predictors)
+
+
+def _statistics_query(source: str, outcome: str, levels: list[str], predictors: list[str]) -> str:
+    """Return the GROUP BY query over ``source``, an SQL FROM item that hlmkit built and quoted itself."""
     keys = ", ".join(_quote(level) for level in levels)
     casts = "".join(f",\n           CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in [outcome, *predictors])
     y = _quote(outcome)
@@ -346,9 +416,11 @@ def sufficient_statistics_parquet(
     KeyError
         If a column is missing from the file.
     TypeError
-        If the outcome or a predictor is not numeric.
+        If the outcome or a predictor is not numeric, or a level mixes label types.
     ValueError
-        If a value is missing or not finite, the file has no rows, or the levels are not nested.
+        If ``path`` is a folder or not a Parquet file (DuckDB's error is named in the message),
+        a value is missing or not finite (NULL or NaN in a level), the file has no rows, two
+        statistics would share a name, or the levels are not nested.
 
     Examples
     --------
@@ -370,14 +442,26 @@ def sufficient_statistics_parquet(
     if not isinstance(path, str | Path):
         raise TypeError(f"`path` must be a file path (str or pathlib.Path), got {type(path).__name__}.")
     pattern = str(path)
-    if not any(ch in pattern for ch in "*?[") and not Path(pattern).exists():
-        raise FileNotFoundError(f"No Parquet file at {pattern!r}. Write one first, e.g. with DataFrame.to_parquet.")
-    source = "read_parquet(" + "'" + pattern.replace("'", "''") + "')"
+    if not Path(pattern).exists() and not (any(ch in pattern for ch in "*?[") and glob.glob(pattern)):
+        raise FileNotFoundError(
+            f"No Parquet file at (or matching) {pattern!r}. Write one first, e.g. with DataFrame.to_parquet."
+        )
+    if Path(pattern).is_dir():
+        raise ValueError(
+            f"`path` {pattern!r} is a folder, not a Parquet file: pass a file, or a glob such as "
+            f"'{Path(pattern) / '*.parquet'}' to read every Parquet file in it."
+        )
+    source = "read_parquet(" + "'" + pattern.replace("'", "''") + "')"  # a string literal, quotes doubled
+    levels_sql = [_quote(c) for c in levels]
     with duckdb.connect() as con:
         try:
             schema = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        except duckdb.IOException as error:
-            raise FileNotFoundError(f"DuckDB could not read {pattern!r} as Parquet: {error}") from error
+        except duckdb.Error as error:
+            raise ValueError(
+                f"DuckDB could not read `path` {pattern!r} as Parquet ({type(error).__name__}: "
+                f"{str(error).splitlines()[0]}). Pass a Parquet file (e.g. written with DataFrame.to_parquet), "
+                "not a CSV, an empty file or another format."
+            ) from error
         types = {row[0]: str(row[1]).upper() for row in schema}
         missing = [c for c in [outcome, *levels, *predictors] if c not in types]
         if missing:
@@ -391,17 +475,35 @@ def sufficient_statistics_parquet(
         bad_value = [
             f"count(*) FILTER (WHERE {_quote(c)} IS NULL OR NOT isfinite(CAST({_quote(c)} AS DOUBLE)))"
             for c in [outcome, *predictors]
-        ] + [f"count(*) FILTER (WHERE {_quote(c)} IS NULL)" for c in levels]
-        counts = con.execute(f"SELECT count(*), {', '.join(bad_value)} FROM {source}").fetchone()
-        if counts is None or counts[0] == 0:
-            raise ValueError(f"The file {pattern!r} has no rows: there is nothing to model.")
-        for column, count in zip([outcome, *predictors, *levels], counts[1:], strict=True):
-            if count:
-                raise ValueError(
-                    f"The column {column!r} has {count} missing or infinite value(s) in {pattern!r}. "
-                    "Drop or impute them before modelling."
-                )
-        table = con.execute(sufficient_statistics_sql(source, outcome, levels, predictors)).df()
+        ] + [
+            # NaN is a value, not a NULL, in a float column; pandas counts it as missing, so must this route.
+            f"count(*) FILTER (WHERE {q} IS NULL"
+            + (f" OR isnan({q}))" if types[c].startswith(("FLOAT", "DOUBLE", "REAL")) else ")")
+            for c, q in zip(levels, levels_sql, strict=True)
+        ]
+        try:
+            counts = con.execute(f"SELECT count(*), {', '.join(bad_value)} FROM {source}").fetchone()
+            if counts is None or counts[0] == 0:
+                raise ValueError(f"The file {pattern!r} has no rows: there is nothing to model.")
+            for column, count in zip([outcome, *predictors], counts[1:], strict=False):
+                if count:
+                    raise ValueError(
+                        f"The column {column!r} has {count} missing or infinite value(s) in {pattern!r}. "
+                        "Drop or impute them before modelling."
+                    )
+            for column, count in zip(levels, counts[1 + 1 + len(predictors) :], strict=True):
+                if count:
+                    raise ValueError(
+                        f"The level column {column!r} has {count} missing value(s) (NULL or NaN) in {pattern!r}. "
+                        "Every row must belong to a group: drop those rows or give them a group."
+                    )
+            table = con.execute(_statistics_query(source, outcome, levels, predictors)).df()
+        except duckdb.Error as error:
+            raise ValueError(
+                f"DuckDB could not compute the statistics from `path` {pattern!r} ({type(error).__name__}: "
+                f"{str(error).splitlines()[0]}). Check that every file has the same columns and types."
+            ) from error
+    check_label_types(table[levels[-1]], f"The level column {levels[-1]!r}", column=levels[-1])
     _check_nested(table, levels)
     table = table.sort_values(levels[-1], kind="stable").reset_index(drop=True)
     table["n"] = table["n"].astype(np.int64)
@@ -474,11 +576,10 @@ def _summarise(stats: pd.DataFrame, outcome: str, levels: list[str], predictors:
     n_total = int(n.sum())
     y_center = float(y_sum.sum() / n_total)
     y_var = float(yy_sum.sum() / n_total - y_center**2)
-    if not y_var > 1e-12 * max(1.0, y_center**2):
-        raise ValueError(f"The outcome {outcome!r} is constant: there is no variation to model.")
     x_center = x_sum.sum(axis=0) / n_total
     x_var = np.array([xx_sum[:, k, k].sum() / n_total - x_center[k] ** 2 for k in range(p)])
-    constant = [x for x, v, c in zip(predictors, x_var, x_center, strict=True) if not v > 1e-12 * max(1.0, c**2)]
+    _check_resolved(outcome, "outcome", n, y_sum, yy_sum)
+    constant = [x for k, x in enumerate(predictors) if _check_resolved(x, "predictor", n, x_sum[:, k], xx_sum[:, k, k])]
     if constant:
         raise ValueError(f"Predictor(s) {constant} are constant: drop them, they cannot be estimated.")
     labels: dict[str, pd.Index] = {}
@@ -511,6 +612,48 @@ def _summarise(stats: pd.DataFrame, outcome: str, levels: list[str], predictors:
         y_center=y_center,
         y_scale=float(np.sqrt(y_var)),
         x_scale=np.sqrt(x_var),
+    )
+
+
+#: float64 sums of squares must resolve the variation around the group means to this relative precision.
+_RESOLUTION = 1e-5
+
+
+def _check_resolved(column: str, role: str, n: np.ndarray, sums: np.ndarray, squares: np.ndarray) -> bool:
+    r"""Whether a column is constant (True for a predictor; an error for the outcome), or raise if its sums lost it.
+
+    The table holds raw sums, so the variation around the group means is a difference of large
+    numbers: :math:`W = \sum_j (S^{(2)}_j - S_j^2 / n_j)`. Each stored sum of squares carries a
+    rounding error of about ``eps * S2_j``; when the values are far from zero compared with their
+    spread (1e7 + N(0, 1)), that error swamps W. Such a column is neither constant nor usable:
+    the message says to subtract a constant before summarising. The values the models use are
+    computed as before; only this check is new.
+    """
+    eps = np.finfo(float).eps
+    noise = eps * float(np.abs(squares).sum())  # the rounding error of the stored sums of squares
+    means = sums / n
+    center = float(sums.sum() / n.sum())
+    within = float((squares - n * means**2).sum())
+    between = float((n * (means - center) ** 2).sum())
+    if between <= 16 * noise and within <= 16 * noise:
+        if role == "predictor":
+            return True
+        unresolved = "" if within + between == 0.0 else (
+            f" If it should vary, it varies by less than float64 sums of values near {center:.6g} can resolve: "
+            f"subtract a constant first, e.g. data[{column!r}] - {float(f'{center:.2g}'):.6g}, and compute the "
+            "statistics again."
+        )
+        raise ValueError(f"The {role} {column!r} is constant: there is no variation to model.{unresolved}")
+    if n.max() == 1 or within <= 16 * noise or within * _RESOLUTION >= noise:
+        return False  # resolved, or no pupils share a group, or constant within every group (a legal degenerate case)
+    spread = np.sqrt(max(within + between, 0.0) / n.sum())
+    raise ValueError(
+        f"The {role} {column!r} varies too little relative to its size for sums of squares in float64: its values are "
+        f"about {center:.6g} but vary by about {spread:.3g} (sd), so the statistics keep only about "
+        f"{max(int(np.log10(max(within, 1e-300) / noise)), 0)} of the {int(-np.log10(_RESOLUTION))} significant digits "
+        "of that variation the models need. Subtract a "
+        f"constant first, e.g. data[{column!r}] - {float(f'{center:.2g}'):.6g}, and compute the statistics again: "
+        "slopes and standard deviations do not change, intercepts shift by that constant."
     )
 
 

@@ -43,8 +43,10 @@ def _grid_reference(k, n, mu, tau):
     a = np.linspace(mu - 12 * tau, mu + 12 * tau, 200_001)
     step = a[1] - a[0]
     return np.array(
-        [logsumexp(binom.logpmf(kk, nn, 1 / (1 + np.exp(-a))) + norm.logpdf(a, mu, tau)) + np.log(step)
-         for kk, nn in zip(k, n, strict=True)]
+        [
+            logsumexp(binom.logpmf(kk, nn, 1 / (1 + np.exp(-a))) + norm.logpdf(a, mu, tau)) + np.log(step)
+            for kk, nn in zip(k, n, strict=True)
+        ]
     )
 
 
@@ -59,11 +61,13 @@ def test_integrated_likelihood_matches_brute_force(mu, tau):
 def test_integrated_likelihood_limits():
     k, n = np.array([0, 3, 12]), np.array([4, 10, 12])
     # tau = 0: the binomial probability at logit^-1(mu), exactly.
-    np.testing.assert_allclose(np.exp(integrated_log_likelihood(k, n, 0.4, 0.0)),
-                               binom.pmf(k, n, 1 / (1 + np.exp(-0.4))), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.exp(integrated_log_likelihood(k, n, 0.4, 0.0)), binom.pmf(k, n, 1 / (1 + np.exp(-0.4))), rtol=1e-12
+    )
     # A tiny tau is continuous with tau = 0.
-    np.testing.assert_allclose(integrated_log_likelihood(k, n, 0.4, 1e-6), integrated_log_likelihood(k, n, 0.4, 0.0),
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        integrated_log_likelihood(k, n, 0.4, 1e-6), integrated_log_likelihood(k, n, 0.4, 0.0), atol=1e-8
+    )
     # One pupil: P(pass) = E[logit^-1(a)], and the two outcomes' probabilities sum to 1.
     both = np.exp(integrated_log_likelihood(np.array([0, 1]), np.array([1, 1]), 0.7, 1.3))
     assert both.sum() == pytest.approx(1.0, abs=1e-10)
@@ -134,8 +138,10 @@ def region_counts():
 def region_fits(region_counts):
     """No and partial pooling of the book's region, as the chapters fit them."""
     _, schools = region_counts
-    models = {pooling: binomial_model(schools, "successes", "trials", "school", pooling=pooling)
-              for pooling in ("no", "partial")}
+    models = {
+        pooling: binomial_model(schools, "successes", "trials", "school", pooling=pooling)
+        for pooling in ("no", "partial")
+    }
     fits = {pooling: sample(model, seed=BOOK_SEED, progressbar=False) for pooling, model in models.items()}
     return models, fits
 
@@ -153,10 +159,12 @@ def test_loo_ranks_partial_above_no_pooling_on_the_region(region_counts, region_
     )
     assert by_student.index[0] == "partial"
     assert -by_student.loc["no", "elpd_diff"] > 2 * by_student.loc["no", "dse"]
-    by_school = compare_models({
-        "no": group_loo(fits["no"], schools, "successes", "trials", "school", mu=0.0, tau=1.5),
-        "partial": group_loo(fits["partial"], schools, "successes", "trials", "school"),
-    })
+    by_school = compare_models(
+        {
+            "no": group_loo(fits["no"], schools, "successes", "trials", "school", mu=0.0, tau=1.5),
+            "partial": group_loo(fits["partial"], schools, "successes", "trials", "school"),
+        }
+    )
     assert by_school.index[0] == "partial"
     assert -by_school.loc["no", "elpd_diff"] > 2 * by_school.loc["no", "dse"]
 
@@ -230,8 +238,9 @@ def test_prior_predictive_and_missing_groups(region_counts, region_fits):
 
 @pytest.fixture(scope="module")
 def small_bernoulli():
-    students = simulate_literacy(seed=6, n_states=2, counties_per_state=2, schools_per_county=3,
-                                 median_school_size=10).students
+    students = simulate_literacy(
+        seed=6, n_states=2, counties_per_state=2, schools_per_county=3, median_school_size=10
+    ).students
     model = bernoulli_model(students, "proficient", "school")
     return students, model, sample(model, seed=6, progressbar=False)
 
@@ -264,8 +273,18 @@ def test_student_loo_errors(small_bernoulli):
 def _fake(values, k=None):
     e = xr.DataArray(np.asarray(values, dtype=float), dims=["obs"])
     k = e * 0 if k is None else xr.DataArray(np.asarray(k, dtype=float), dims=["obs"])
-    return ELPDDataLOO(elpd=float(e.sum()), se=1.0, p=1.0, n_samples=4000, n_data_points=e.size, scale="log",
-                       warning=False, good_k=0.7, elpd_i=e, pareto_k=k)
+    return ELPDDataLOO(
+        elpd=float(e.sum()),
+        se=1.0,
+        p=1.0,
+        n_samples=4000,
+        n_data_points=e.size,
+        scale="log",
+        warning=False,
+        good_k=0.7,
+        elpd_i=e,
+        pareto_k=k,
+    )
 
 
 def test_compare_models_orders_best_first_and_refuses_mixed_points():

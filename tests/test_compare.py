@@ -83,7 +83,18 @@ def test_compare_estimates_columns_order_and_differences(draws):
     table = compare_estimates(draws, {"a": 1.1, "b": -1.0}, {"REML": {"a": 1.05}, "ML": pd.Series({"c": 3.0})})
     assert table.index.tolist() == ["a", "b", "c"]  # the posterior's order
     assert table.columns.tolist() == [
-        "published", "REML", "REML diff", "ML", "ML diff", "mean", "sd", "lower", "upper", "diff", "z", "covered",
+        "published",
+        "REML",
+        "REML diff",
+        "ML",
+        "ML diff",
+        "mean",
+        "sd",
+        "lower",
+        "upper",
+        "diff",
+        "z",
+        "covered",
     ]
     # Agreement of two ways of computing the same thing.
     np.testing.assert_allclose(table["mean"], [draws[k].mean() for k in "abc"])
@@ -139,8 +150,12 @@ def test_compare_estimates_does_not_touch_its_inputs(draws):
         (({"a": np.ones(10)},), {"prob": 1.5}, ValueError, "prob"),
         (({"a": np.ones(10)}, None, {"mean": {"a": 1.0}}), {}, ValueError, "own columns"),
         (({"a": np.ones(10)}, pd.DataFrame({"parameter": ["a"], "value": [1.0]})), {}, KeyError, "estimate"),
-        (({"a": np.ones(10)}, pd.DataFrame({"parameter": ["a", "a"], "estimate": [1.0, 2.0]})), {}, ValueError,
-         "twice"),
+        (
+            ({"a": np.ones(10)}, pd.DataFrame({"parameter": ["a", "a"], "estimate": [1.0, 2.0]})),
+            {},
+            ValueError,
+            "twice",
+        ),
     ],
 )
 def test_compare_estimates_errors(args, kwargs, error, match):
@@ -178,7 +193,11 @@ def test_mixedlm_estimates_names_variances_and_covariances():
 
     values = mixedlm_estimates(FakeResult())
     assert values.to_dict() == {
-        "Intercept": 12.6, "ses": 2.2, "var(Group)": 8.7, "var(ses)": 0.7, "cov(Group, ses)": 0.05,
+        "Intercept": 12.6,
+        "ses": 2.2,
+        "var(Group)": 8.7,
+        "var(ses)": 0.7,
+        "cov(Group, ses)": 0.05,
         "residual variance": 36.7,
     }
     with pytest.raises(TypeError, match="MixedLM"):

@@ -120,7 +120,10 @@ def test_featured_schools_error_without_private_schools():
         ({"tau_state": "big"}, TypeError, "tau_state.*number"),
         ({"private_share": 1.5}, ValueError, "private_share"),
         ({"slope_corr": 1.0}, ValueError, "slope_corr"),
-        ({"mu": float("inf")}, TypeError, "mu.*finite"),
+        ({"mu": float("inf")}, ValueError, "mu.*finite"),
+        ({"mu": True}, TypeError, "mu.*number"),
+        ({"median_school_size": 10**6}, ValueError, "median_school_size.*between 8 and 5000"),
+        ({"median_school_size": 5001}, ValueError, "median_school_size.*between 8 and 5000"),
         ({"grades": (8, 4)}, ValueError, "grades"),
     ],
 )
@@ -128,6 +131,31 @@ def test_simulator_rejects_bad_arguments_with_clear_messages(kwargs, error, matc
     kwargs = {"seed": 1, **kwargs}
     with pytest.raises(error, match=match):
         simulate_literacy(**kwargs)
+
+
+def test_numpy_numbers_are_numbers():
+    plain = simulate_literacy(seed=1, n_states=1, mu=500.0, beta_ses=15.0)
+    numpy = simulate_literacy(seed=1, n_states=1, mu=np.float32(500), beta_ses=np.int64(15))
+    pd.testing.assert_frame_equal(numpy.students, plain.students)
+
+
+def test_a_region_too_large_for_memory_is_refused_before_anything_is_allocated():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            ValueError, match=r"about \d\.\de\+0[89] pupils .* GB of memory, more than the .* GB allowed"
+        ):
+            simulate_literacy(n_states=100, counties_per_state=100, schools_per_county=200, median_school_size=400)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10**6  # refused from the arithmetic of the sizes, not after trying
+    # The largest region the book simulates (bench: about a million pupils) still fits.
+    from hlmkit.data import _check_fits
+
+    _check_fits(10, 30, 150, 150, 0.15)
 
 
 @pytest.mark.parametrize(

@@ -213,6 +213,24 @@ def test_posterior_summary_columns_and_rounding(partial_fit):
         assert row["r_hat"] == round(row["r_hat"], 3)
 
 
+def test_posterior_summary_leaves_out_the_unit_diagonal_of_a_correlation_matrix():
+    # A varying-slopes fit's corr is 1 on its diagonal in every draw: no sd, no r_hat, nothing to read.
+    rng = np.random.default_rng(0)
+    effects = ["intercept", "ses"]
+    corr = np.tile(np.eye(2), (2, 100, 1, 1))
+    corr[..., 0, 1] = corr[..., 1, 0] = np.tanh(rng.normal(0.3, 0.2, (2, 100)))
+    cov = corr * 4.0  # a covariance matrix: its diagonal varies, nothing is dropped
+    cov[..., 0, 0] += rng.uniform(0, 1, (2, 100))
+    dims = ("chain", "draw", "effect", "effect_bis")
+    posterior = xr.Dataset(
+        {"corr": (dims, corr), "cov": (dims, cov)}, coords={"effect": effects, "effect_bis": effects}
+    )
+    table = posterior_summary(xr.DataTree.from_dict({"posterior": posterior}))
+    assert [name for name in table.index if name.startswith("corr")] == ["corr[intercept, ses]", "corr[ses, intercept]"]
+    assert table.loc[["corr[intercept, ses]", "corr[ses, intercept]"], "r_hat"].notna().all()
+    assert len([name for name in table.index if name.startswith("cov")]) == 4
+
+
 def test_posterior_summary_bad_input(partial_fit):
     with pytest.raises(KeyError, match="not in the posterior"):
         posterior_summary(partial_fit, ["gamma"])

@@ -100,8 +100,14 @@ def test_varying_slopes_model_structure(students):
 
 
 def test_nested_model_structure_and_names(students):
-    model = nested_model(students, "literacy", ["state", "county", "school"], PUPIL, group_predictors=SCHOOL,
-                         parameterization={"school": "centered"})
+    model = nested_model(
+        students,
+        "literacy",
+        ["state", "county", "school"],
+        PUPIL,
+        group_predictors=SCHOOL,
+        parameterization={"school": "centered"},
+    )
     assert list(model.coords["level"]) == ["state", "county", "school"]
     assert model.named_vars_to_dims["tau"] == ("level",)
     for level in ["state", "county", "school"]:
@@ -118,7 +124,7 @@ def test_nested_model_puts_each_school_under_its_own_county_and_state(students):
     point["mu"] = np.array(500.0)
     point["tau_log__"] = np.log(np.array([2.0, 3.0, 5.0]))
     states, counties = list(model.coords["state"]), list(model.coords["county"])
-    point["z_state"][states.index("State B")] = 1.0        # + 2 points for State B
+    point["z_state"][states.index("State B")] = 1.0  # + 2 points for State B
     point["z_county"][counties.index("County A01")] = 1.0  # + 3 points for County A01
     (alpha_of_values,) = model.replace_rvs_by_values([model["alpha"]])
     alpha = model.compile_fn(alpha_of_values, inputs=model.value_vars, on_unused_input="ignore")(point)
@@ -137,13 +143,24 @@ def test_sufficient_statistics_give_the_same_log_posterior(students, builder):
         def build(**kw):
             return group_predictors_model(students, "literacy", "school", SCHOOL, PUPIL, **kw)
     elif builder == "varying_slopes":
+
         def build(**kw):
-            return varying_slopes_model(students, "literacy", "school", ["ses_within", "grade_c"], ["ses"],
-                                        group_predictors=["ses_mean"], **kw)
+            return varying_slopes_model(
+                students, "literacy", "school", ["ses_within", "grade_c"], ["ses"], group_predictors=["ses_mean"], **kw
+            )
     else:
+
         def build(**kw):
-            return nested_model(students, "literacy", ["state", "county", "school"], PUPIL, group_predictors=SCHOOL,
-                                parameterization={"county": "centered"}, **kw)
+            return nested_model(
+                students,
+                "literacy",
+                ["state", "county", "school"],
+                PUPIL,
+                group_predictors=SCHOOL,
+                parameterization={"county": "centered"},
+                **kw,
+            )
+
     rows, sums = build(), build(sufficient_statistics=True)
     assert "y" in rows.named_vars and "y" not in sums.named_vars and "loglik" in sums.named_vars
     assert "obs" not in sums.coords
@@ -213,19 +230,28 @@ def test_nested_errors(students):
 # ---------------------------------------------------------------------------------------------
 
 #: Regions where each model is exactly right: only the levels and effects the model has are on.
-ONLY_SCHOOLS = {"tau_state": 0.0, "tau_county": 0.0, "suburban_effect": 0.0, "rural_effect": 0.0,
-                "beta_mean_ses": 0.0}
+ONLY_SCHOOLS = {"tau_state": 0.0, "tau_county": 0.0, "suburban_effect": 0.0, "rural_effect": 0.0, "beta_mean_ses": 0.0}
 
 
 @pytest.fixture(scope="module")
 def slopes_fit():
     """About 120 schools of ~40 pupils whose SES slopes vary a lot (sd 8) and correlate (-0.6)
     with their intercepts: a correlation that 120 noisy pairs can pin down to about +-0.1."""
-    region = simulate_literacy(seed=5, n_states=3, counties_per_state=5, schools_per_county=8, median_school_size=40,
-                               slope_sd=8.0, slope_corr=-0.6, private_share=0.0, **ONLY_SCHOOLS)
+    region = simulate_literacy(
+        seed=5,
+        n_states=3,
+        counties_per_state=5,
+        schools_per_county=8,
+        median_school_size=40,
+        slope_sd=8.0,
+        slope_corr=-0.6,
+        private_share=0.0,
+        **ONLY_SCHOOLS,
+    )
     students = region.students.assign(grade_c=lambda d: d["grade"] - region.params["reference_grade"])
-    model = varying_slopes_model(students, "literacy", "school", ["ses"], ["grade_c"], intercepts="centered",
-                                 sufficient_statistics=True)
+    model = varying_slopes_model(
+        students, "literacy", "school", ["ses"], ["grade_c"], intercepts="centered", sufficient_statistics=True
+    )
     return region, students, model, sample(model, seed=5, progressbar=False)
 
 
@@ -261,12 +287,21 @@ def test_partial_pooling_slopes_beat_each_schools_own_slope(slopes_fit):
 @pytest.fixture(scope="module")
 def school_predictors_fit():
     """About 200 schools whose intercepts depend on sector and locale (effects 10, 20, -15)."""
-    region = simulate_literacy(seed=6, n_states=4, counties_per_state=6, schools_per_county=8, median_school_size=30,
-                               private_share=0.3, private_effect=10.0, slope_sd=0.0,
-                               **{**ONLY_SCHOOLS, "suburban_effect": 20.0, "rural_effect": -15.0})
+    region = simulate_literacy(
+        seed=6,
+        n_states=4,
+        counties_per_state=6,
+        schools_per_county=8,
+        median_school_size=30,
+        private_share=0.3,
+        private_effect=10.0,
+        slope_sd=0.0,
+        **{**ONLY_SCHOOLS, "suburban_effect": 20.0, "rural_effect": -15.0},
+    )
     students = _prepare(region)
-    model = group_predictors_model(students, "literacy", "school", ["private", "suburban", "rural"],
-                                   ["grade_c", "ses"], sufficient_statistics=True)
+    model = group_predictors_model(
+        students, "literacy", "school", ["private", "suburban", "rural"], ["grade_c", "ses"], sufficient_statistics=True
+    )
     return region, sample(model, seed=6, progressbar=False)
 
 
@@ -283,12 +318,30 @@ def test_group_predictors_recover_school_level_effects_and_tau(school_predictors
 @pytest.fixture(scope="module")
 def nested_fit():
     """Ten states of six counties of about six schools: every level has units enough to learn its sd."""
-    region = simulate_literacy(seed=7, n_states=10, counties_per_state=6, schools_per_county=6, median_school_size=40,
-                               tau_state=12.0, tau_county=8.0, tau_school=8.0, suburban_effect=0.0, rural_effect=0.0,
-                               beta_mean_ses=0.0, private_share=0.0, slope_sd=0.0)
+    region = simulate_literacy(
+        seed=7,
+        n_states=10,
+        counties_per_state=6,
+        schools_per_county=6,
+        median_school_size=40,
+        tau_state=12.0,
+        tau_county=8.0,
+        tau_school=8.0,
+        suburban_effect=0.0,
+        rural_effect=0.0,
+        beta_mean_ses=0.0,
+        private_share=0.0,
+        slope_sd=0.0,
+    )
     students = region.students.assign(grade_c=lambda d: d["grade"] - region.params["reference_grade"])
-    model = nested_model(students, "literacy", ["state", "county", "school"], ["grade_c", "ses"],
-                         parameterization="centered", sufficient_statistics=True)
+    model = nested_model(
+        students,
+        "literacy",
+        ["state", "county", "school"],
+        ["grade_c", "ses"],
+        parameterization="centered",
+        sufficient_statistics=True,
+    )
     return region, sample(model, seed=7, progressbar=False)
 
 
@@ -305,11 +358,36 @@ def test_fitted_variance_partition_matches_the_truth(nested_fit):
     region, idata = nested_fit
     params = region.params
     fitted = variance_partition(level_sds(idata), prob=0.99)
-    truth = variance_partition({"state": params["tau_state"], "county": params["tau_county"],
-                                "school": params["tau_school"], "student": params["sigma"]})
+    truth = variance_partition(
+        {
+            "state": params["tau_state"],
+            "county": params["tau_county"],
+            "school": params["tau_school"],
+            "student": params["sigma"],
+        }
+    )
     assert list(fitted.index) == list(truth.index)
     assert fitted["share"].sum() == pytest.approx(1.0)
     assert ((fitted["share_lower"] < truth["share"]) & (truth["share"] < fitted["share_upper"])).all()
     groups = truth.index[:-1]
-    assert ((fitted.loc[groups, "icc_lower"] < truth.loc[groups, "icc"])
-            & (truth.loc[groups, "icc"] < fitted.loc[groups, "icc_upper"])).all()
+    assert (
+        (fitted.loc[groups, "icc_lower"] < truth.loc[groups, "icc"])
+        & (truth.loc[groups, "icc"] < fitted.loc[groups, "icc_upper"])
+    ).all()
+
+
+def test_sufficient_statistics_cost_memory_in_groups_not_rows_times_groups():
+    """The per-group sums are bincounts: a dense rows x groups indicator (here 320 MB) is never built."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    rows, groups = 20_000, 2_000
+    data = pd.DataFrame({"g": rng.integers(0, groups, rows), "y": rng.normal(size=rows), "x": rng.normal(size=rows)})
+    data["w"] = data["g"] % 2
+    tracemalloc.start()
+    try:
+        group_predictors_model(data, "y", "g", ["w"], ["x"], sufficient_statistics=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * rows * groups * 8  # a tenth of the dense indicator matrix; measured ~4 MB

@@ -8,6 +8,7 @@ simulated reference.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from scipy.special import expit
@@ -36,8 +37,11 @@ def _fit(mu, tau, alpha, labels, **extra):
         "alpha": (("chain", "draw", "school"), alpha.reshape(*shape, len(labels))),
     }
     for name, (values, dim, coords) in extra.items():
-        data[name] = (("chain", "draw", dim), values.reshape(*shape, len(coords))) if dim else (
-            ("chain", "draw"), values.reshape(shape))
+        data[name] = (
+            (("chain", "draw", dim), values.reshape(*shape, len(coords)))
+            if dim
+            else (("chain", "draw"), values.reshape(shape))
+        )
     coords = {"school": labels}
     for _, (_values, dim, labels_) in extra.items():
         if dim:
@@ -110,21 +114,26 @@ def test_new_school_in_a_new_county_adds_both_variances():
     rng = np.random.default_rng(6)
     county_effect = rng.normal(0.0, 0.05, (N, 2))
     school_effect = rng.normal(0.0, 0.05, (N, 2))
-    fit = _fit(0.0, 1.0, rng.normal(size=(N, 2)), ["s1", "s2"],
-               effect_county=(county_effect, "county", ["c1", "c2"]),
-               effect_school=(school_effect, "school", ["s1", "s2"]),
-               tau_county=(np.full(N, 0.6), None, None), tau_school=(np.full(N, 0.8), None, None))
+    fit = _fit(
+        0.0,
+        1.0,
+        rng.normal(size=(N, 2)),
+        ["s1", "s2"],
+        effect_county=(county_effect, "county", ["c1", "c2"]),
+        effect_school=(school_effect, "school", ["s1", "s2"]),
+        tau_county=(np.full(N, 0.6), None, None),
+        tau_school=(np.full(N, 0.8), None, None),
+    )
     counties = ["c1", "c_new"]
     schools = ["s_new1", "s_new2"]
     county = group_effect_draws(fit, "effect_county", counties, tau="tau_county", center=None, allow_new=True, seed=7)
     school = group_effect_draws(fit, "effect_school", schools, tau="tau_school", center=None, allow_new=True, seed=7)
     total = county + school
-    assert total[:, 0].std() == pytest.approx(np.sqrt(0.05**2 + 0.8**2), rel=0.03)   # known county
-    assert total[:, 1].std() == pytest.approx(np.sqrt(0.6**2 + 0.8**2), rel=0.03)    # new county
+    assert total[:, 0].std() == pytest.approx(np.sqrt(0.05**2 + 0.8**2), rel=0.03)  # known county
+    assert total[:, 1].std() == pytest.approx(np.sqrt(0.6**2 + 0.8**2), rel=0.03)  # new county
     assert abs(np.corrcoef(county[:, 1], school[:, 1])[0, 1]) < 4 / np.sqrt(N)
     # tau given as draws (as for nested_model's tau with a level dim) gives the same result.
-    same = group_effect_draws(fit, "effect_county", counties, tau=np.full(N, 0.6), center=None,
-                              allow_new=True, seed=7)
+    same = group_effect_draws(fit, "effect_county", counties, tau=np.full(N, 0.6), center=None, allow_new=True, seed=7)
     np.testing.assert_array_equal(same, county)
 
 
@@ -138,6 +147,47 @@ def test_label_type_mismatch_gets_a_hint():
     fit = _fit(0.0, 1.0, np.zeros((N, 2)), ["180", "280"])
     with pytest.raises(ValueError, match="of type str .* of type int"):
         group_effect_draws(fit, "alpha", [180, 280])
+
+
+@pytest.fixture(scope="module")
+def numbered_fit():
+    """Schools labelled by integers (as read from a CSV with numeric ids)."""
+    rng = np.random.default_rng(2)
+    return _fit(0.0, 5.0, rng.normal(0.0, 0.5, (N, 3)), [1221, 1222, 1223])
+
+
+def test_a_column_and_a_one_column_frame_are_not_the_same_labels(numbered_fit):
+    new = pd.DataFrame({"school": [1221] * 4 + [9999] * 3})
+    draws = group_effect_draws(numbered_fit, "alpha", new["school"], allow_new=True, seed=3)
+    assert draws.shape == (N, len(new))  # one column per row, never one per column name
+    with pytest.raises(TypeError, match=r"pass the column, e\.g\. data\['school'\]"):
+        group_effect_draws(numbered_fit, "alpha", new[["school"]], allow_new=True, seed=3)
+    with pytest.raises(TypeError, match="pass the column"):
+        unseen_groups(numbered_fit, "alpha", new[["school"]])
+    # Arrays, lists and Series give the same draws.
+    for labels in (new["school"].to_numpy(), new["school"].tolist()):
+        np.testing.assert_array_equal(group_effect_draws(numbered_fit, "alpha", labels, allow_new=True, seed=3), draws)
+
+
+def test_a_label_of_another_type_is_never_drawn_as_a_new_group(numbered_fit):
+    # "1221" is school 1221 read as text: drawn as a new school it would spread by tau (5), not 0.5.
+    with pytest.raises(ValueError, match=r"'1221' in `groups` is a string: did you mean 1221\?"):
+        group_effect_draws(numbered_fit, "alpha", ["1221"], allow_new=True, seed=3)
+    with pytest.raises(ValueError, match="did you mean 1221"):
+        unseen_groups(numbered_fit, "alpha", ["1221"])
+    # The same label as a number (any integer or float type) is the fit's own school.
+    own = posterior_draws(numbered_fit, "alpha")[:, 0]
+    for label in (1221, np.int64(1221), 1221.0):
+        np.testing.assert_array_equal(group_effect_draws(numbered_fit, "alpha", [label])[:, 0], own)
+    # A genuinely new school of the same type is still drawn from the population.
+    assert unseen_groups(numbered_fit, "alpha", [1221, 9999]) == [9999]
+    new = group_effect_draws(numbered_fit, "alpha", [9999], allow_new=True, seed=3)[:, 0]
+    assert abs(new.std() - 5.0) < 0.2
+
+
+def test_labels_of_two_types_in_one_request_are_refused(numbered_fit):
+    with pytest.raises(TypeError, match="mixes labels of different types"):
+        group_effect_draws(numbered_fit, "alpha", [1221, "1221"], allow_new=True, seed=3)
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,9 @@ def test_add_group_means_is_constant_within_groups_and_centres_over_groups(stude
 
 
 def test_within_plus_mean_recovers_grand_centred_up_to_a_constant(students):
-    out = add_group_means(group_mean_center(grand_mean_center(students, "ses"), "ses", "school"), "ses", "school",
-                          center=True)
+    out = add_group_means(
+        group_mean_center(grand_mean_center(students, "ses"), "ses", "school"), "ses", "school", center=True
+    )
     shift = out["ses_c"] - out["ses_within"] - out["ses_mean"]
     assert shift.max() - shift.min() < 1e-9
 

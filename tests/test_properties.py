@@ -67,8 +67,13 @@ def test_the_weight_on_the_own_mean_grows_with_group_size(n, sigma, tau):
 
 
 @SETTINGS
-@given(group_mean=means, grand_mean=means, n=st.integers(min_value=1, max_value=10**4), sigma=sigmas,
-       tau=st.floats(min_value=1e-2, max_value=1e3))
+@given(
+    group_mean=means,
+    grand_mean=means,
+    n=st.integers(min_value=1, max_value=10**4),
+    sigma=sigmas,
+    tau=st.floats(min_value=1e-2, max_value=1e3),
+)
 def test_a_larger_group_moves_its_estimate_toward_its_own_mean(group_mean, grand_mean, n, sigma, tau):
     small = float(partial_pooling_estimate(group_mean, n, grand_mean, sigma, tau))
     large = float(partial_pooling_estimate(group_mean, 2 * n, grand_mean, sigma, tau))

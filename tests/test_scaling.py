@@ -8,6 +8,8 @@ independent computations (PyMC's own student-level Normal, SciPy's multivariate 
 No sampling here: an identity of log-densities at every point implies the same posterior.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,6 +112,109 @@ def test_sql_is_a_group_by_with_one_sum_per_statistic():
     assert 'GROUP BY "county", "school"' in sql
     for column in statistic_columns("y", ["x"])[1:]:
         assert f'AS "{column}"' in sql
+
+
+def test_labels_1_and_text_1_are_refused_not_merged():
+    # Turning labels into text made 1 and "1" one school; the builders keep them apart.
+    mixed = pd.DataFrame({"g": pd.Series([1, 1, "1", "1"], dtype=object), "y": [1.0, 2.0, 3.0, 5.0]})
+    with pytest.raises(TypeError, match=r"'g' mixes labels of different types.*astype\(str\)"):
+        sufficient_statistics(mixed, "y", "g")
+    # One type at a time works, and integer labels stay numbers.
+    numbers = sufficient_statistics(mixed.assign(g=[1, 1, 2, 2]), "y", "g")
+    assert numbers["g"].tolist() == [1, 2] and pd.api.types.is_integer_dtype(numbers["g"])
+
+
+def test_nan_in_a_level_is_refused_by_both_routes(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    level = np.array([1.0, np.nan, 2.0, 2.0])
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    path = tmp_path / "nan.parquet"
+    pq.write_table(pa.table({"g": pa.array(level, from_pandas=False), "y": y}), path)  # NaN, not NULL
+    assert pq.read_table(path).column("g").null_count == 0
+    with pytest.raises(ValueError, match="level column 'g' has 1 missing"):
+        sufficient_statistics(pd.DataFrame({"g": level, "y": y}), "y", "g")
+    with pytest.raises(ValueError, match=r"level column 'g' has 1 missing value\(s\) \(NULL or NaN\)"):
+        sufficient_statistics_parquet(path, "y", "g")
+
+
+def test_statistics_that_would_share_a_name_are_refused_by_both_routes(tmp_path):
+    # Predictors a and a*a both give "sum(a*a)": the pandas route kept one, DuckDB renamed the other.
+    data = pd.DataFrame(
+        {"g": ["a", "a", "b", "b"], "y": [1.0, 2.0, 3.0, 4.0], "a": [1.0, 2.0, 3.0, 0.0], "a*a": [0.0, 1.0, 0.0, 1.0]}
+    )
+    data.to_parquet(tmp_path / "d.parquet")
+    for compute in (
+        lambda: sufficient_statistics(data, "y", "g", ["a", "a*a"]),
+        lambda: sufficient_statistics_parquet(tmp_path / "d.parquet", "y", "g", ["a", "a*a"]),
+        lambda: sufficient_statistics_sql("t", "y", "g", ["a", "a*a"]),
+    ):
+        with pytest.raises(ValueError, match=r"both be named 'sum\(a\*a\)'.*Rename the column\(s\) \['a\*a'\]"):
+            compute()
+    # Renamed as the message says, the two routes agree.
+    renamed = data.rename(columns={"a*a": "a_a"})
+    renamed.to_parquet(tmp_path / "r.parquet")
+    pd.testing.assert_frame_equal(
+        sufficient_statistics(renamed, "y", "g", ["a", "a_a"]),
+        sufficient_statistics_parquet(tmp_path / "r.parquet", "y", "g", ["a", "a_a"]),
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "t) SELECT 1 AS g; DROP TABLE t; --",
+        "t; DROP TABLE t",
+        '"t"; DROP TABLE t; --',
+        "read_parquet('students.parquet')",
+        "t WHERE 1=1",
+        "t --",
+    ],
+)
+def test_sql_takes_a_table_name_never_sql_text(source):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1.0), ('a', 2.0), ('b', 4.0)) AS v(g, y)")
+    with pytest.raises(ValueError, match="`source` must be the name of a table or view"):
+        query = sufficient_statistics_sql(source, "y", "g")
+        con.execute(query)  # never reached: nothing is run with the hostile text
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (3,)  # the table is still there
+
+
+def test_sql_quotes_every_name_and_accepts_a_name_or_a_relation():
+    import duckdb
+
+    hostile = 'y" FROM t; DROP TABLE t; --'  # a column may be called anything: it is quoted, never pasted
+    con = duckdb.connect()
+    frame = pd.DataFrame({"g": ["a", "a", "b"], hostile: [1.0, 2.0, 4.0]})
+    con.execute("CREATE TABLE students AS SELECT * FROM frame")
+    expected = sufficient_statistics(frame, hostile, "g")
+    for source in ("students", "main.students", con.table("students"), con.sql("SELECT * FROM students")):
+        table = con.execute(sufficient_statistics_sql(source, hostile, "g")).df()
+        np.testing.assert_allclose(
+            table.drop(columns="g").to_numpy(dtype=float), expected.drop(columns="g").to_numpy(dtype=float)
+        )
+    assert con.execute("SELECT count(*) FROM students").fetchone() == (3,)
+
+
+@pytest.mark.parametrize("kind", ["csv", "empty", "folder", "glob of nothing"])
+def test_parquet_route_names_the_path_when_it_is_not_parquet(tmp_path, kind):
+    path = tmp_path / "students.parquet"
+    if kind == "csv":
+        path.write_text("school,y\na,1.0\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path = tmp_path / "part*.parquet"
+    error = FileNotFoundError if kind == "glob of nothing" else ValueError
+    with pytest.raises(error, match=r"students\.parquet|part\*\.parquet") as info:
+        sufficient_statistics_parquet(path, "y", "school")
+    assert str(path) in str(info.value)
+    assert re.search(r"Parquet file|glob such as|Write one first", str(info.value))
 
 
 def test_statistics_do_not_modify_the_data(students):
@@ -230,6 +335,49 @@ def test_marginal_loglik_tends_to_student_loglik_as_tau_vanishes(students, stats
     parents = sorted(stats["county"].unique())
     full["alpha"] = point["alpha_county"][[parents.index(c) for c in stats["county"]]]
     assert loglik(model, point, model.potentials[0]) == pytest.approx(loglik(reference, full, "y"), rel=1e-8)
+
+
+# --- a large offset: the same posterior up to the shift, or a clear error --------------------------
+
+
+def _shifted(point, shift):
+    """The point with every intercept-like variable (mu and the alphas, centred form) moved by ``shift``."""
+    return {k: v + shift if k == "mu" or k.startswith("alpha") else v for k, v in point.items()}
+
+
+@pytest.mark.parametrize("builder", [sufficient_statistics_model, marginal_model])
+def test_a_large_offset_gives_the_same_log_density_up_to_the_shift(students, builder):
+    shift = 1e6  # literacy ~ 500 +- 50: sums of squares ~ 1e12 per pupil, still resolving the spread to ~1e-7
+    stats = sufficient_statistics(students, "literacy", LEVELS, PREDICTORS)
+    offset = sufficient_statistics(
+        students.assign(literacy=students["literacy"] + shift), "literacy", LEVELS, PREDICTORS
+    )
+    model = builder(stats, "literacy", LEVELS, PREDICTORS, parameterization="centered")
+    moved = builder(offset, "literacy", LEVELS, PREDICTORS, parameterization="centered")
+    logp, moved_logp = model.compile_logp(), moved.compile_logp()
+    squares = float(((students["literacy"] + shift) ** 2).sum())
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        point = random_point(model, rng)
+        sigma = float(np.exp(point["sigma_log__"]))
+        # The within-school sums of squares of the offset data carry a rounding error of a few
+        # eps * sum(y^2); divided by 2 sigma^2 it bounds the difference of log densities.
+        tolerance = 64 * np.finfo(float).eps * squares / (2 * sigma**2)
+        assert abs(float(moved_logp(_shifted(point, shift))) - float(logp(point))) < tolerance
+
+
+@pytest.mark.parametrize("builder", [sufficient_statistics_model, marginal_model])
+def test_an_offset_beyond_float64_is_a_clear_error_not_a_constant_outcome(builder):
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"school": np.repeat([f"s{k}" for k in range(10)], 10), "y": 1e7 + rng.normal(size=100)})
+    stats = sufficient_statistics(data, "y", "school")
+    with pytest.raises(ValueError, match=r"'y' varies too little relative to its size.*Subtract a constant") as info:
+        builder(stats, "y", "school")
+    assert "is constant" not in str(info.value)
+    # Done as the message says, the model builds; a truly constant outcome is still called constant.
+    builder(sufficient_statistics(data.assign(y=data["y"] - 1e7), "y", "school"), "y", "school")
+    with pytest.raises(ValueError, match="'y' is constant"):
+        builder(sufficient_statistics(data.assign(y=1e7), "y", "school"), "y", "school")
 
 
 # --- builders: inputs and errors -------------------------------------------------------------------

@@ -63,13 +63,19 @@ def test_icc_is_cumulative_from_the_top():
 
 def _random_part(region):
     """Each pupil's outcome minus its fixed part: state + county + school effects + residual."""
-    students = region.students.merge(region.schools[["school", "true_intercept", "true_ses_slope",
-                                                     "effect_state", "effect_county", "effect_school"]],
-                                     on="school")
+    students = region.students.merge(
+        region.schools[
+            ["school", "true_intercept", "true_ses_slope", "effect_state", "effect_county", "effect_school"]
+        ],
+        on="school",
+    )
     params = region.params
-    residual = (students["literacy"] - students["true_intercept"]
-                - params["beta_grade"] * (students["grade"] - params["reference_grade"])
-                - students["true_ses_slope"] * students["ses"])
+    residual = (
+        students["literacy"]
+        - students["true_intercept"]
+        - params["beta_grade"] * (students["grade"] - params["reference_grade"])
+        - students["true_ses_slope"] * students["ses"]
+    )
     students["random"] = students["effect_state"] + students["effect_county"] + students["effect_school"] + residual
     students["residual"] = residual
     return students
@@ -85,8 +91,14 @@ def test_partition_of_the_realised_effects_matches_the_truth(big_region):
         "student": students["residual"].std(),
     }
     params = big_region.params
-    truth = variance_partition({"state": params["tau_state"], "county": params["tau_county"],
-                                "school": params["tau_school"], "student": params["sigma"]})
+    truth = variance_partition(
+        {
+            "state": params["tau_state"],
+            "county": params["tau_county"],
+            "school": params["tau_school"],
+            "student": params["sigma"],
+        }
+    )
     estimate = variance_partition(realised)
     # 300 states: relative sd of a variance ~ 8%, so a share of ~0.36 is known to ~0.03.
     np.testing.assert_allclose(estimate["share"], truth["share"], atol=0.05)
@@ -96,8 +108,14 @@ def test_partition_of_the_realised_effects_matches_the_truth(big_region):
 def test_each_icc_is_the_correlation_of_two_pupils_sharing_that_level(big_region):
     students = _random_part(big_region).reset_index(drop=True)
     params = big_region.params
-    truth = variance_partition({"state": params["tau_state"], "county": params["tau_county"],
-                                "school": params["tau_school"], "student": params["sigma"]})
+    truth = variance_partition(
+        {
+            "state": params["tau_state"],
+            "county": params["tau_county"],
+            "school": params["tau_school"],
+            "student": params["sigma"],
+        }
+    )
     rng = np.random.default_rng(3)
 
     def pair_correlation(same, different):
@@ -119,8 +137,11 @@ def test_each_icc_is_the_correlation_of_two_pupils_sharing_that_level(big_region
             second.append(students.at[b, "random"])
         return float(np.corrcoef(first, second)[0, 1]), len(first)
 
-    for level, same, different in [("school", "school", None), ("county", "county", "school"),
-                                   ("state", "state", "county")]:
+    for level, same, different in [
+        ("school", "school", None),
+        ("county", "county", "school"),
+        ("state", "state", "county"),
+    ]:
         correlation, n_pairs = pair_correlation(same, different)
         # One pair per unit: the standard error of a correlation is about (1 - r^2) / sqrt(n).
         tolerance = 4 * (1 - truth.loc[level, "icc"] ** 2) / np.sqrt(n_pairs)
@@ -129,16 +150,28 @@ def test_each_icc_is_the_correlation_of_two_pupils_sharing_that_level(big_region
 
 def test_level_sds_reads_a_nested_and_a_two_level_fit():
     draws = np.abs(np.random.default_rng(1).normal(size=(2, 50, 3))) + 1
-    nested = xr.DataTree.from_dict({"posterior": xr.Dataset({
-        "tau": (("chain", "draw", "level"), draws),
-        "sigma": (("chain", "draw"), draws[:, :, 0] * 10),
-    }, coords={"level": ["state", "county", "school"]})})
+    nested = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset(
+                {
+                    "tau": (("chain", "draw", "level"), draws),
+                    "sigma": (("chain", "draw"), draws[:, :, 0] * 10),
+                },
+                coords={"level": ["state", "county", "school"]},
+            )
+        }
+    )
     sds = level_sds(nested)
     assert list(sds) == ["state", "county", "school", "student"]
     assert all(v.shape == (100,) for v in sds.values())
     assert variance_partition(sds)["share"].sum() == pytest.approx(1.0)
-    two = xr.DataTree.from_dict({"posterior": xr.Dataset({
-        "tau": (("chain", "draw"), draws[:, :, 0]), "sigma": (("chain", "draw"), draws[:, :, 1])})})
+    two = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset(
+                {"tau": (("chain", "draw"), draws[:, :, 0]), "sigma": (("chain", "draw"), draws[:, :, 1])}
+            )
+        }
+    )
     assert list(level_sds(two, group="class", individual="pupil")) == ["class", "pupil"]
     with pytest.raises(KeyError, match="tau"):
         level_sds(xr.DataTree.from_dict({"posterior": xr.Dataset({"sigma": (("chain", "draw"), draws[:, :, 0])})}))
