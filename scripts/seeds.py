@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,8 +132,10 @@ def command_run(args: argparse.Namespace) -> int:
     paths = chapter_paths(args.chapters)
     host = host_cpu()
     seeds = list(range(args.first, args.first + args.seeds))
-    jobs = [(p, s, host) for p in paths for s in seeds]
-    jobs += [(p, s, "generic") for p in paths for s in seeds[: args.generic]]
+    # Seed-major order: every chapter gets its first seeds (and its generic-CPU runs) early, so a
+    # failing chapter shows up in the first minutes of a long sweep, not at its end.
+    generic = set(seeds[: args.generic])
+    jobs = [(p, s, c) for s in seeds for p in paths for c in [host] + (["generic"] if s in generic else [])]
     hashes = {p: source_hash(p) for p in paths}
     done = {(r["chapter"], r["source_sha256"], r["seed"], r["cpu"]) for r in read_rows() if r["passed"] == "True"}
     if args.skip_passed:
@@ -147,7 +149,9 @@ def command_run(args: argparse.Namespace) -> int:
         return job, _subprocess_run(path, seed, cpu)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for (path, seed, cpu), result in pool.map(work, jobs):
+        futures = [pool.submit(work, job) for job in jobs]
+        for future in as_completed(futures):
+            (path, seed, cpu), result = future.result()
             if source_hash(path) != hashes[path]:
                 print(f"  {path.stem} changed during the sweep: its result for seed {seed} is not recorded")
                 continue
