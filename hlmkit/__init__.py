@@ -5,8 +5,10 @@ reader meets them:
 
 - :mod:`hlmkit.data` -- the simulated region with known truth, and the real datasets;
 - :mod:`hlmkit.coding` -- grouping columns as integer codes and PyMC coords;
-- :mod:`hlmkit.models` -- model builders, one per pooling strategy, then nested levels and slopes;
-- :mod:`hlmkit.inference` -- sampling with the book's defaults, diagnostics, tidy estimates;
+- :mod:`hlmkit.models` -- model builders, one per pooling strategy;
+- :mod:`hlmkit.growth` -- growing the model: group-level predictors, varying slopes, nested levels;
+- :mod:`hlmkit.inference` -- sampling with the book's defaults, and diagnostics;
+- :mod:`hlmkit.summaries` -- tidy tables of a fit: summaries, group estimates, draws;
 - :mod:`hlmkit.pooling` -- closed forms: group summaries, shrinkage, intra-class correlation;
 - :mod:`hlmkit.evaluation` -- scoring estimates against the truth;
 - :mod:`hlmkit.prep` -- centring predictors and school-level summaries of pupil columns;
@@ -30,26 +32,10 @@ package beside this one, so a learner's install of hlmkit does not carry the gra
 
 from hlmkit.data import SimulatedRegion, available_datasets, load_dataset, simulate_literacy
 from hlmkit.coding import GroupIndex, encode_groups, parent_codes
-from hlmkit.models import (
-    complete_pooling_model,
-    group_predictors_model,
-    nested_model,
-    no_pooling_model,
-    partial_pooling_model,
-    varying_slopes_model,
-)
-from hlmkit.inference import (
-    MAX_RHAT,
-    MIN_ESS,
-    SamplingWarning,
-    check_convergence,
-    diagnose,
-    group_estimates,
-    limit_problems,
-    posterior_draws,
-    posterior_summary,
-    sample,
-)
+from hlmkit.models import complete_pooling_model, no_pooling_model, partial_pooling_model
+from hlmkit.growth import group_predictors_model, nested_model, varying_slopes_model
+from hlmkit.inference import MAX_RHAT, MIN_ESS, SamplingWarning, check_convergence, diagnose, limit_problems, sample
+from hlmkit.summaries import group_estimates, posterior_draws, posterior_summary
 from hlmkit.pooling import (
     group_summary,
     icc,
@@ -107,10 +93,11 @@ __all__ = [
     "parent_codes",
     # models
     "complete_pooling_model",
-    "group_predictors_model",
-    "nested_model",
     "no_pooling_model",
     "partial_pooling_model",
+    # growth
+    "group_predictors_model",
+    "nested_model",
     "varying_slopes_model",
     # inference
     "MAX_RHAT",
@@ -118,11 +105,12 @@ __all__ = [
     "SamplingWarning",
     "check_convergence",
     "diagnose",
-    "group_estimates",
     "limit_problems",
+    "sample",
+    # summaries
+    "group_estimates",
     "posterior_draws",
     "posterior_summary",
-    "sample",
     # pooling maths
     "group_summary",
     "icc",

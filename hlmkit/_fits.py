@@ -1,8 +1,9 @@
-"""What the checking and LOO functions share: checks that a fit and its model belong together, quiet PyMC."""
+"""What the functions reading a fit share: checks of the fit, of its variables and of its model; quiet PyMC."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 
 import pymc as pm
 import xarray as xr
@@ -58,3 +59,35 @@ class _quiet_pymc:
 
     def __exit__(self, *exc: object) -> None:
         self._logger.setLevel(self._level)
+
+
+def _check_sampled(idata: object) -> xr.DataTree:
+    """Return ``idata`` if it is a fit from :func:`hlmkit.sample` (a tree with a posterior), else raise."""
+    if not isinstance(idata, xr.DataTree) or "posterior" not in idata.children:
+        raise TypeError(
+            f"`idata` must be the xarray.DataTree returned by hlmkit.sample (with a posterior group), "
+            f"got {type(idata).__name__}."
+        )
+    return idata
+
+
+def _check_var_names(idata: xr.DataTree, var_names: Sequence[str] | None) -> list[str]:
+    """Return the posterior variables named (all by default), refusing names the posterior lacks."""
+    available = list(idata.posterior.data_vars)
+    if var_names is None:
+        return available
+    if isinstance(var_names, str):
+        var_names = [var_names]
+    if isinstance(var_names, Iterable) and not isinstance(var_names, Mapping):
+        var_names = list(var_names)
+    if not isinstance(var_names, list) or not all(isinstance(v, str) for v in var_names):
+        raise TypeError(
+            f"`var_names` must be a variable name or a list of variable names (str), got {var_names!r}. "
+            f"Available: {available}."
+        )
+    if len(var_names) == 0:
+        raise ValueError(f"`var_names` is empty: name the quantities to check, e.g. {available[:3]}.")
+    missing = [v for v in var_names if v not in available]
+    if missing:
+        raise KeyError(f"Variable(s) {missing} not in the posterior. Available: {available}.")
+    return list(var_names)

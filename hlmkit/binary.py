@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
+from hlmkit._design import RESERVED_NAMES
+from hlmkit._parameterization import PARAMETERIZATIONS
 from hlmkit._validate import (
     check_columns,
     check_frame,
@@ -44,7 +46,6 @@ from hlmkit._validate import (
     check_positive,
 )
 from hlmkit.coding import encode_groups
-from hlmkit.models import PARAMETERIZATIONS, RESERVED_NAMES
 
 #: The pooling strategies the builders accept.
 POOLING = ("complete", "no", "partial")

@@ -94,6 +94,11 @@ def encode_groups(data: pd.DataFrame, column: str) -> GroupIndex:
     """
     check_frame(data)
     check_columns(data, [check_name(column, "column")])
+    return _encode(data, column)
+
+
+def _encode(data: pd.DataFrame, column: str) -> GroupIndex:
+    """Encode a column of a frame already checked (a builder checks its frame once, then encodes)."""
     check_no_missing(data, column)
     codes, labels = pd.factorize(data[column], sort=True)
     return GroupIndex(name=column, codes=codes.astype(np.int64), labels=pd.Index(labels, name=column))
@@ -140,8 +145,12 @@ def parent_codes(data: pd.DataFrame, child: str, parent: str) -> np.ndarray:
     """
     check_frame(data)
     check_columns(data, [check_name(child, "child"), check_name(parent, "parent")])
-    child_index = encode_groups(data, child)
-    parent_index = encode_groups(data, parent)
+    return _parent_codes(_encode(data, child), _encode(data, parent))
+
+
+def _parent_codes(child_index: GroupIndex, parent_index: GroupIndex) -> np.ndarray:
+    """:func:`parent_codes` from the two levels' codes, already made (a builder encodes each level once)."""
+    child, parent = child_index.name, parent_index.name
     pairs = pd.DataFrame({"child": child_index.codes, "parent": parent_index.codes}).drop_duplicates()
     n_parents = pairs.groupby("child")["parent"].nunique()
     crossed = n_parents[n_parents > 1]

@@ -302,6 +302,11 @@ def group_table(data: pd.DataFrame, group: str, columns: str | Sequence[str]) ->
     if group in columns:
         raise ValueError(f"The group column {group!r} is the index of the table: remove it from `columns`.")
     check_columns(data, [*columns, group])
+    return _group_table(data, group, columns)
+
+
+def _group_table(data: pd.DataFrame, group: str, columns: list[str]) -> pd.DataFrame:
+    """:func:`group_table` on a frame and columns already checked (a builder checks its frame once)."""
     check_no_missing(data, group)
     for column in columns:
         check_no_missing(data, column, role="group-level")
