@@ -4,13 +4,15 @@
 
 fits four varying-slopes models of the book (chapter 6's simulated region and Dutch classes, the
 capstone's models 3 and 4 on HSB) with seeds 1..N (default 20), each model compiled once, and
-writes /tmp/vs_LABEL.csv. The "old" rows were measured with hlmkit at commit 67fa5fd (covariance
+writes its rows (form = LABEL) into bench/varying_slopes_forms.csv, replacing earlier rows of that
+LABEL; bench/README.md summarises the file. The "old" rows were measured with hlmkit at commit 67fa5fd (covariance
 from pm.LKJCholeskyCov), by running this script with PYTHONPATH pointing at a worktree of that
 commit; the "new" rows with the current hlmkit (half-normal scales and pm.LKJCorr).
 """
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import nutpie
@@ -109,4 +111,8 @@ for name, (build, reported, draws) in cases.items():
         f"sample {sub.seconds.median():.2f}s compile {tc:.1f}s",
         flush=True,
     )
-pd.DataFrame(rows).to_csv(f"/tmp/vs_{label}.csv", index=False)
+out = Path(__file__).with_name("varying_slopes_forms.csv")
+kept = pd.read_csv(out) if out.exists() else pd.DataFrame()
+if len(kept):
+    kept = kept[kept["form"] != label]
+pd.concat([kept, pd.DataFrame(rows)], ignore_index=True).to_csv(out, index=False)
