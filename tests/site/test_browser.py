@@ -117,6 +117,43 @@ def test_solution_toggle_reveals_the_solution(page, server):
     assert content.is_visible()
 
 
+def _open_dialogs(page):
+    return page.evaluate("() => Array.from(document.querySelectorAll('dialog')).filter(d => d.open).map(d => d.id)")
+
+
+def test_on_a_phone_the_chapter_list_and_the_contents_open_and_their_links_work(browser, server):
+    # pydata-sphinx-theme 0.17 wires only the first, hidden .primary-toggle; _static/navigation.js
+    # passes the visible buttons' clicks on. Without it, neither button opens anything at 390 px.
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/chapters/04_partial_pooling.html", wait_until="networkidle")
+    chapter_list = page.locator("#pst-primary-sidebar-modal")
+    page.locator(".primary-toggle:visible").first.click()
+    chapter_list.wait_for(state="visible", timeout=5_000)
+    assert _open_dialogs(page) == ["pst-primary-sidebar-modal"]
+    page.locator("#pst-primary-sidebar-modal a.reference.internal", has_text="Varying slopes").first.click()
+    page.wait_for_url("**/06_varying_slopes.html", timeout=10_000)
+    page.locator(".secondary-toggle:visible").first.click()
+    page.locator("#pst-secondary-sidebar-modal").wait_for(state="visible", timeout=5_000)
+    contents = page.locator("#pst-secondary-sidebar-modal #pst-page-toc-nav a:visible")
+    assert contents.count() >= 5, "the page's contents should list its sections"
+    context.close()
+
+
+def test_on_a_wide_screen_the_chapter_list_button_hides_and_shows_the_list(browser, server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/chapters/04_partial_pooling.html", wait_until="networkidle")
+    sidebar = page.locator(".bd-sidebar-primary")
+    assert sidebar.is_visible()
+    page.locator(".primary-toggle:visible").first.click()
+    sidebar.wait_for(state="hidden", timeout=5_000)
+    page.locator(".primary-toggle:visible").first.click()
+    sidebar.wait_for(state="visible", timeout=5_000)
+    assert _open_dialogs(page) == []
+    context.close()
+
+
 def test_search_finds_a_chapter_by_a_word_in_it(page, server):
     page.goto(f"{server}/search.html?q=shrinkage", wait_until="networkidle")
     page.wait_for_selector("ul.search li a", timeout=15_000)
