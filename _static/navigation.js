@@ -26,3 +26,15 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// Printing always uses the light colours, whatever the reader chose on screen; the choice comes
+// back after printing.
+let themeBeforePrint = null;
+window.addEventListener("beforeprint", () => {
+  themeBeforePrint = document.documentElement.dataset.theme;
+  document.documentElement.dataset.theme = "light";
+});
+window.addEventListener("afterprint", () => {
+  if (themeBeforePrint) document.documentElement.dataset.theme = themeBeforePrint;
+  themeBeforePrint = null;
+});
