@@ -16,11 +16,12 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks notebooks student grade bench seeds seeds-check clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student grade bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
 	@echo "make test       set up .venv and run every test (unit, strict build, site checks)"
+	@echo "make pdf        build the website, then print it as one PDF: $(BUILD)/html/borrowing-strength.pdf"
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
 	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into $(BUILD)/grades (scores.csv, report.md)"
@@ -71,6 +72,10 @@ book-strict: venv
 	@scripts/cache-guard
 	$(JB) build . --builder html --all --warningiserror --keep-going
 	@$(MAKE) --no-print-directory publish-notebooks
+
+# The whole book as one PDF, printed from the built site by Chromium: _build/html/borrowing-strength.pdf
+pdf: book browser
+	$(BIN)/python scripts/book_pdf.py
 
 # Every chapter as a notebook with its outputs, next to the pages: _build/html/notebooks/*.ipynb
 publish-notebooks:
