@@ -92,3 +92,20 @@ def test_every_chapter_is_published_as_a_notebook_with_outputs(html_root):
 @pytest.mark.parametrize("page", BACKMATTER)
 def test_back_matter_pages_exist(html_root, page):
     assert soup(html_root, page).select("main h1")
+
+
+def test_reference_lists_use_the_same_author_year_labels_as_the_text(html_root):
+    # The text cites "Gelman and Hill [2007]"; a list labelled "[GH07]" could not be matched to it.
+    import re
+
+    pattern = re.compile(r"^[A-Z][^\[\]]*(, | and [^,]+, | et al\., )\d{4}[a-z]?$")
+    labels = []
+    for name in toc_pages():
+        doc = BeautifulSoup((html_root / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+        for label in doc.select("div.citation span.label"):
+            for bracket in label.select("span.fn-bracket"):
+                bracket.decompose()
+            labels.append((name, label.get_text().strip()))
+    assert labels, "no reference list found"
+    bad = [(name, text) for name, text in labels if not pattern.match(text)]
+    assert not bad, f"labels not in author-year form: {bad[:5]}"
