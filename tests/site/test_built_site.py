@@ -87,6 +87,23 @@ def test_every_chapter_is_published_as_a_notebook_with_outputs(html_root):
         assert f'href="notebooks/{name}.ipynb"' in intro, f"the landing page does not offer {name}.ipynb"
         cells = json.loads(path.read_text())["cells"]
         assert any(cell.get("outputs") for cell in cells if cell["cell_type"] == "code"), f"{name}.ipynb has no outputs"
+        # The page's own download button offers _sources/...ipynb: the same executed notebook.
+        download = html_root / "_sources" / "chapters" / f"{name}.ipynb"
+        assert f'href="../_sources/chapters/{name}.ipynb"' in (html_root / f"{chapter}.html").read_text()
+        assert json.loads(download.read_text())["cells"] == cells, f"the page's download of {name} lacks its outputs"
+
+
+def test_no_published_file_names_the_build_machine_or_carries_its_warnings(html_root):
+    # Library warnings on stderr name the build machine's paths (site-packages under the build folder).
+    leaks = []
+    for path in html_root.rglob("*"):
+        if path.suffix not in {".html", ".ipynb", ".txt", ".md"} or "_static" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for marker in (str(ROOT), "site-packages/", '"name": "stderr"'):
+            if marker in text:
+                leaks.append(f"{path.relative_to(html_root)}: {marker}")
+    assert not leaks, leaks[:10]
 
 
 @pytest.mark.parametrize("page", BACKMATTER)
