@@ -180,6 +180,20 @@ def test_printing_shows_the_text_and_code_in_light_colours_without_the_website_a
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark", "the reader's choice comes back"
 
 
+@pytest.mark.parametrize("name", [*PAGES, "genindex"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, server, name):
+    # Wide equations, tables and code scroll inside their own box; the page itself never does.
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/{name}.html", wait_until="networkidle")
+    if page.locator("span.math, div.math").count():
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    context.close()
+    assert widths[0] <= widths[1], f"{name}: the page is {widths[0]} px wide on a {widths[1]} px screen"
+
+
 def test_search_finds_a_chapter_by_a_word_in_it(page, server):
     page.goto(f"{server}/search.html?q=shrinkage", wait_until="networkidle")
     page.wait_for_selector("ul.search li a", timeout=15_000)
