@@ -210,6 +210,31 @@ def command_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_summary(args: argparse.Namespace) -> int:
+    """Print the record as Markdown: current sources per chapter, then every failure ever recorded."""
+    rows = read_rows()
+    print("| chapter | seeds passing | of them also on a generic CPU | failing runs | median s | slowest s |")
+    print("|---|---|---|---|---|---|")
+    for path in chapter_paths(None):
+        digest = source_hash(path)
+        current = [r for r in rows if r["chapter"] == path.stem and r["source_sha256"] == digest]
+        passed = {r["seed"] for r in current if r["passed"] == "True"}
+        generic = {r["seed"] for r in current if r["passed"] == "True" and r["cpu"] == "generic"}
+        failing = sum(r["passed"] != "True" for r in current)
+        seconds = sorted(float(r["seconds"]) for r in current) or [float("nan")]
+        median = seconds[len(seconds) // 2] if len(seconds) % 2 else sum(seconds[len(seconds) // 2 - 1 :][:2]) / 2
+        print(f"| {path.stem} | {len(passed)} | {len(generic)} | {failing} | {median:.0f} | {seconds[-1]:.0f} |")
+    failures = [r for r in rows if r["passed"] != "True"]
+    if failures:
+        print("\nFailures recorded (for the chapter source of the time; each led to a fix):\n")
+        print("| chapter | seed | cpu | error |")
+        print("|---|---|---|---|")
+        for r in failures:
+            error = r["error"].replace("|", "/")
+            print(f"| {r['chapter']} | {r['seed']} | {r['cpu']} | {error[:160]} |")
+    return 0
+
+
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "_one":
         print(json.dumps(run_one(Path(sys.argv[2]), int(sys.argv[3]))))
@@ -225,8 +250,10 @@ def main() -> int:
     run.add_argument("--skip-passed", action="store_true", help="skip runs already recorded as passing")
     check = sub.add_parser("check", help="fail unless every current chapter source has enough passing seeds")
     check.add_argument("--required", type=int, default=20)
+    sub.add_parser("summary", help="print the record as Markdown tables (for bench/README.md)")
     args = parser.parse_args()
-    return command_run(args) if args.command == "run" else command_check(args)
+    commands = {"run": command_run, "check": command_check, "summary": command_summary}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":
