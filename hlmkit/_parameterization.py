@@ -91,6 +91,51 @@ def auto_parameterizations(
     return {index.name: choices[index.name] for index in indexes}
 
 
+def auto_parameterization_binary(successes: np.ndarray, trials: np.ndarray, index: GroupIndex) -> str:
+    r"""Centred or non-centred for the group intercepts of a logistic model of pass/fail counts.
+
+    The rule of :func:`auto_parameterizations` with the information of pass/fail data: a group's
+    own pupils carry :math:`n_j p_j (1 - p_j)` units of information about its log-odds, so the
+    level is centred when the median group has :math:`n_j p_j (1 - p_j)\,\tau^2 > 1`. Each
+    :math:`p_j` is the group's share with half a success and half a failure added (finite
+    log-odds for 0 of n), and :math:`\tau^2` the variance of the groups' empirical log-odds less
+    the mean of their sampling variances :math:`1/((n_j + 1) p_j (1 - p_j))`. Predictors are
+    ignored: the estimate need only be rough. One row per pupil or one per group gives the same
+    choice.
+
+    Parameters
+    ----------
+    successes, trials : numpy.ndarray
+        Successes and trials per row (for one row per pupil, the 0/1 outcome and ones).
+    index : GroupIndex
+        The coding of the rows' groups.
+
+    Returns
+    -------
+    str
+        ``"centered"`` or ``"noncentered"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hlmkit import encode_groups, simulate_literacy
+    >>> from hlmkit.binary import auto_parameterization_binary
+    >>> students = simulate_literacy(seed=1, median_school_size=200).students
+    >>> index = encode_groups(students, "school")
+    >>> y = students["proficient"].to_numpy()
+    >>> auto_parameterization_binary(y, np.ones_like(y), index)
+    'centered'
+    """
+    k = np.bincount(index.codes, weights=successes, minlength=index.n_groups)
+    n = np.bincount(index.codes, weights=trials, minlength=index.n_groups)
+    p = (k + 0.5) / (n + 1.0)
+    log_odds = np.log(p / (1.0 - p))
+    sampling_variance = 1.0 / ((n + 1.0) * p * (1.0 - p))
+    tau2 = float(np.var(log_odds, ddof=1) - np.mean(sampling_variance)) if index.n_groups > 1 else 0.0
+    centred = tau2 > 0 and float(np.median(n * p * (1.0 - p))) * tau2 > 1.0
+    return "centered" if centred else "noncentered"
+
+
 def _resolve(choice: str, design: _Design, index: GroupIndex, argument: str, extra: np.ndarray | None = None) -> str:
     """One level's parameterisation: the choice given, or the rule's when it is ``"auto"``."""
     if choice not in CHOICES:

@@ -35,7 +35,7 @@ import pandas as pd
 import pymc as pm
 
 from hlmkit._design import RESERVED_NAMES
-from hlmkit._parameterization import PARAMETERIZATIONS
+from hlmkit._parameterization import CHOICES, auto_parameterization_binary
 from hlmkit._validate import (
     check_columns,
     check_frame,
@@ -106,8 +106,8 @@ def _check_counts(data: pd.DataFrame, successes: str, trials: str) -> tuple[np.n
 def _check_options(group: str | None, pooling: str, parameterization: str) -> None:
     if pooling not in POOLING:
         raise ValueError(f"`pooling` must be one of {POOLING}, got {pooling!r}.")
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"`parameterization` must be one of {PARAMETERIZATIONS}, got {parameterization!r}.")
+    if parameterization not in CHOICES:
+        raise ValueError(f"`parameterization` must be one of {CHOICES}, got {parameterization!r}.")
     if pooling != "complete" and group is None:
         raise ValueError(
             f"pooling={pooling!r} needs a `group` column (e.g. group='school'); "
@@ -188,6 +188,15 @@ def _logit_structure(
     return alpha[code] + slopes
 
 
+def _choose(
+    data: pd.DataFrame, group: str | None, pooling: str, choice: str, successes: np.ndarray, trials: np.ndarray
+) -> str:
+    """Choose the form of the group intercepts: the one given, or the rule's for ``"auto"`` (partial pooling)."""
+    if choice != "auto" or pooling != "partial" or group is None:
+        return "noncentered" if choice == "auto" else choice
+    return auto_parameterization_binary(successes, trials, encode_groups(data, group))
+
+
 def _coords(data: pd.DataFrame, group: str | None, pooling: str, predictors: list[str]) -> dict[str, list]:
     coords: dict[str, list] = {"obs": list(range(len(data)))}
     if predictors:
@@ -205,7 +214,7 @@ def bernoulli_model(
     *,
     pooling: str = "partial",
     predictors: Sequence[str] = (),
-    parameterization: str = "noncentered",
+    parameterization: str = "auto",
     prior_scale: float = 1.5,
     tau_scale: float = 1.0,
 ) -> pm.Model:
@@ -226,8 +235,11 @@ def bernoulli_model(
         The pooling strategy for the group intercepts (see the module docstring).
     predictors : sequence of str, optional
         Numeric student-level predictors with common slopes (centre them).
-    parameterization : {"noncentered", "centered"}
-        For ``pooling="partial"``: ``alpha = mu + tau * z`` (free ``z``) or ``alpha`` drawn directly.
+    parameterization : {"auto", "noncentered", "centered"}
+        For ``pooling="partial"``: ``alpha = mu + tau * z`` (free ``z``) or ``alpha`` drawn
+        directly; ``"auto"`` (the default) chooses by the rule of the chapter on sampling
+        problems for pass/fail data (:func:`auto_parameterization_binary`). The form used is in
+        ``model.parameterization`` (``{group: form}``; empty without partial pooling).
     prior_scale : float
         Prior sd of the intercept(s) ``alpha`` (complete and no pooling) or of ``mu`` (partial
         pooling), on the log-odds scale.
@@ -256,8 +268,10 @@ def bernoulli_model(
     >>> from hlmkit import bernoulli_model, simulate_literacy
     >>> students = simulate_literacy(seed=1).students
     >>> model = bernoulli_model(students, "proficient", "school")
+    >>> model.parameterization  # the rule's choice: schools of about 45 pupils carry much information
+    {'school': 'centered'}
     >>> sorted(v.name for v in model.free_RVs)
-    ['mu', 'tau', 'z']
+    ['alpha', 'mu', 'tau']
     >>> model.named_vars_to_dims["p"]
     ('school',)
     """
@@ -272,9 +286,11 @@ def bernoulli_model(
     y = _check_binary(data, outcome)
     predictors, x = _predictor_matrix(data, predictors, [outcome, group])
     _check_groups(data, group, pooling)
+    parameterization = _choose(data, group, pooling, parameterization, y, np.ones_like(y))
     with pm.Model(coords=_coords(data, group, pooling, predictors)) as model:
         logit_p = _logit_structure(data, group, pooling, parameterization, predictors, x, prior_scale, tau_scale)
         pm.Bernoulli("y", logit_p=logit_p, observed=y, dims="obs")
+    model.parameterization = {group: parameterization} if pooling == "partial" else {}
     return model
 
 
@@ -286,7 +302,7 @@ def binomial_model(
     *,
     pooling: str = "partial",
     predictors: Sequence[str] = (),
-    parameterization: str = "noncentered",
+    parameterization: str = "auto",
     prior_scale: float = 1.5,
     tau_scale: float = 1.0,
 ) -> pm.Model:
@@ -310,7 +326,7 @@ def binomial_model(
         The pooling strategy for the group intercepts.
     predictors : sequence of str, optional
         Numeric row-level predictors with common slopes.
-    parameterization : {"noncentered", "centered"}
+    parameterization : {"auto", "noncentered", "centered"}
         For ``pooling="partial"``, as in :func:`bernoulli_model`.
     prior_scale, tau_scale : float
         Prior scales, as in :func:`bernoulli_model`.
@@ -353,10 +369,12 @@ def binomial_model(
     k, n = _check_counts(data, successes, trials)
     predictors, x = _predictor_matrix(data, predictors, [successes, trials, group])
     _check_groups(data, group, pooling)
+    parameterization = _choose(data, group, pooling, parameterization, k, n)
     with pm.Model(coords=_coords(data, group, pooling, predictors)) as model:
         logit_p = _logit_structure(data, group, pooling, parameterization, predictors, x, prior_scale, tau_scale)
         n_data = pm.Data("trials", n, dims="obs")
         pm.Binomial("y", n=n_data, logit_p=logit_p, observed=k, dims="obs")
+    model.parameterization = {group: parameterization} if pooling == "partial" else {}
     return model
 
 

@@ -89,7 +89,7 @@ def test_aggregate_rejects_missing_groups(students):
     [("complete", ["alpha"], None), ("no", ["alpha"], ("school",)), ("partial", ["mu", "tau", "z"], ("school",))],
 )
 def test_binomial_variables_and_dims(schools, pooling, free, alpha_dims):
-    model = binomial_model(schools, "successes", "trials", "school", pooling=pooling)
+    model = binomial_model(schools, "successes", "trials", "school", pooling=pooling, parameterization="noncentered")
     assert _free(model) == free
     assert model.named_vars_to_dims.get("alpha") == alpha_dims
     assert model.named_vars_to_dims.get("p") == alpha_dims
@@ -139,12 +139,15 @@ def test_bernoulli_and_binomial_log_densities_differ_by_a_constant(students, sch
     """Same model, two likelihoods: log p(theta | data) differs by sum(log C(n, k)) at every theta."""
     bern = bernoulli_model(students, "proficient", "school")
     binom = binomial_model(schools, "successes", "trials", "school")
+    # "auto" sees the same counts in one row per pupil and in one row per school.
+    assert bern.parameterization == binom.parameterization
+    free = "z" if bern.parameterization["school"] == "noncentered" else "alpha"
     logp_bern, logp_binom = bern.compile_logp(), binom.compile_logp()
     rng = np.random.default_rng(0)
     k, n = schools["successes"].to_numpy(), schools["trials"].to_numpy()
     constant = float(np.sum(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)))
     for _ in range(5):
-        point = {"mu": rng.normal(), "tau_log__": rng.normal(), "z": rng.normal(size=len(schools))}
+        point = {"mu": rng.normal(), "tau_log__": rng.normal(), free: rng.normal(size=len(schools))}
         assert logp_binom(point) - logp_bern(point) == pytest.approx(constant, abs=1e-6)
 
 
@@ -264,3 +267,45 @@ def test_true_rates_are_what_the_simulated_pupils_achieve():
     assert abs(z.var() - 1) < 0.15
     with pytest.raises(TypeError, match="SimulatedRegion"):
         true_proficiency_rates(region.students)
+
+
+# --- "auto": the rule of the chapter on sampling problems, for pass/fail data -----------------
+
+
+def _counts(n_groups, size, tau, seed):
+    """Pass/fail counts of groups whose log-odds differ with sd tau around 0."""
+    rng = np.random.default_rng(seed)
+    p = 1 / (1 + np.exp(-rng.normal(0.0, tau, n_groups)))
+    return pd.DataFrame({"group": [f"g{j:03d}" for j in range(n_groups)], "trials": size,
+                         "successes": rng.binomial(size, p)})
+
+
+@pytest.mark.parametrize(
+    ("size", "tau", "expected"),
+    [(200, 1.0, "centered"), (3, 0.3, "noncentered"), (200, 0.0, "noncentered")],
+    ids=["much-data", "little-data", "no-spread"],
+)
+def test_auto_centres_where_a_group_carries_much_information(size, tau, expected):
+    # n p (1 - p) tau^2: 200 * 0.2 * 1 = 40 (centre); 3 * 0.25 * 0.09 < 1 (do not); tau = 0: the
+    # funnel is the posterior (do not centre).
+    counts = _counts(80, size, tau, seed=3)
+    model = binomial_model(counts, "successes", "trials", "group")
+    assert model.parameterization == {"group": expected}
+    assert ("alpha" in _free(model)) == (expected == "centered")
+
+
+def test_auto_gives_the_same_choice_from_pupils_and_from_counts():
+    counts = _counts(40, 30, 0.8, seed=5)
+    pupils = counts.loc[counts.index.repeat(counts["trials"])].copy()
+    pupils["passed"] = np.concatenate([np.r_[np.ones(k), np.zeros(n - k)] for k, n in
+                                       zip(counts["successes"], counts["trials"], strict=True)])
+    bern = bernoulli_model(pupils, "passed", "group")
+    binom = binomial_model(counts, "successes", "trials", "group")
+    assert bern.parameterization == binom.parameterization
+
+
+def test_explicit_forms_are_kept_and_other_poolings_record_none(schools):
+    for form in ("centered", "noncentered"):
+        model = binomial_model(schools, "successes", "trials", "school", parameterization=form)
+        assert model.parameterization == {"school": form}
+    assert binomial_model(schools, "successes", "trials", "school", pooling="no").parameterization == {}
