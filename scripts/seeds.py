@@ -19,7 +19,9 @@ recorded failure, or fewer than ``--required`` distinct passing seeds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import fcntl
 import hashlib
 import json
 import os
@@ -117,6 +119,18 @@ def read_rows() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+@contextlib.contextmanager
+def _locked():
+    """Hold an exclusive lock on the record while reading and rewriting it."""
+    RESULTS.parent.mkdir(exist_ok=True)
+    with RESULTS.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def write_rows(rows: list[dict]) -> None:
     rows = sorted(
         rows, key=lambda r: (r["chapter"], r["cpu"] == "generic", r["cpu"], int(r["seed"]), r["source_sha256"])
@@ -164,13 +178,14 @@ def command_run(args: argparse.Namespace) -> int:
                 "seconds": str(result["seconds"]),
                 "error": result["error"],
             }
-            rows = [
-                r
-                for r in read_rows()
-                if (r["chapter"], r["source_sha256"], r["seed"], r["cpu"])
-                != (row["chapter"], row["source_sha256"], row["seed"], row["cpu"])
-            ]
-            write_rows(rows + [row])
+            with _locked():  # two sweeps (e.g. of different chapters) may record at the same time
+                rows = [
+                    r
+                    for r in read_rows()
+                    if (r["chapter"], r["source_sha256"], r["seed"], r["cpu"])
+                    != (row["chapter"], row["source_sha256"], row["seed"], row["cpu"])
+                ]
+                write_rows(rows + [row])
             failures += not result["passed"]
             mark = "ok  " if result["passed"] else "FAIL"
             print(
