@@ -16,10 +16,32 @@ class CheckFailed(AssertionError):
     """An answer failed a check; the message says what was expected."""
 
 
+def _stubs(condition: Callable[[], object]) -> list[str]:
+    """Names the condition reads (globals or closure) that still hold the stub ``...``."""
+    code = getattr(condition, "__code__", None)
+    if code is None:
+        return []
+    namespace = dict(getattr(condition, "__globals__", {}))
+    for name, cell in zip(code.co_freevars, getattr(condition, "__closure__", None) or (), strict=False):
+        try:
+            namespace[name] = cell.cell_contents
+        except ValueError:  # an empty cell: the name is not bound yet
+            continue
+    names = (*code.co_names, *code.co_freevars)
+    return sorted({name for name in names if name in namespace and namespace[name] is Ellipsis})
+
+
 def _evaluate(condition: object, message: str) -> object:
     __tracebackhide__ = True  # IPython shows the student's cell, not this frame
     if not callable(condition):
         return condition
+    stubs = _stubs(condition)
+    if stubs:
+        listed = ", ".join(f"`{name}`" for name in stubs)
+        raise CheckFailed(
+            f"{message} (An answer is still `...`: {listed} still holds the stub; replace it with your "
+            "answer and run your cell.)"
+        )
     try:
         return condition()
     except Exception as error:  # the student's names may be missing or still `...`

@@ -30,6 +30,20 @@ def test_check_turns_errors_and_unanswered_stubs_into_the_message():
         check(lambda: stub, "stub should be set")
 
 
+within = ...  # a module-level stub, as in a student's notebook (names a check reads are globals)
+
+
+def test_an_unanswered_stub_is_named_even_where_numpy_would_raise_first():
+    # Chapter 2's check ran np.isfinite(float(v)) on the answers: NumPy's TypeError for `...`
+    # ("ufunc 'isfinite' not supported") hid the intended message.
+    with pytest.raises(CheckFailed, match=r"still `\.\.\.`: `within` still holds the stub"):
+        check(lambda: all(np.isfinite(v) for v in (within, 1.0)), "within should be a number")
+    answer = 2.0
+    with pytest.raises(CheckFailed, match=r"`within` still holds"):
+        check_between(lambda: within, 0, 1, "within should lie between {low} and {high}")
+    check(lambda: answer > 1, "a set answer beside the stub is checked as usual")
+
+
 def test_check_rejects_ambiguous_arrays_and_bad_messages():
     with pytest.raises(TypeError, match=r"\.all\(\)"):
         check(np.array([True, False]), "an array is not a verdict")
