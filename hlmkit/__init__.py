@@ -18,7 +18,9 @@ reader meets them:
 - :mod:`hlmkit.likelihood` -- the pointwise log-likelihood, per student or per school;
 - :mod:`hlmkit.loo` -- leave-one-out cross-validation (PSIS-LOO) and comparing models by it;
 - :mod:`hlmkit.prediction` -- predictions for existing and new groups, updating with new evidence;
-- :mod:`hlmkit.scaling` -- sufficient statistics (pandas or DuckDB) and marginalised models;
+- :mod:`hlmkit.sufficient` -- per-school sufficient statistics, from pandas or from Parquet in DuckDB;
+- :mod:`hlmkit.scaling` -- Gaussian models built from those statistics, and which form per level;
+- :mod:`hlmkit.marginal` -- the school effects integrated out, and drawn back after the fit;
 - :mod:`hlmkit.compare` -- lining up estimates with published and REML values;
 - :mod:`hlmkit.exercises` -- the checks a learner runs after each exercise;
 - :mod:`hlmkit.plots_pooling` -- figures of pooling: group means, shrinkage, intervals;
@@ -57,19 +59,16 @@ from hlmkit.checking import (
 from hlmkit.likelihood import add_log_likelihood, integrated_log_likelihood
 from hlmkit.loo import compare_models, group_loo, pareto_k_table, student_loo
 from hlmkit.prediction import EvidenceUpdate, group_effect_draws, unseen_groups, update_with_evidence
-from hlmkit.scaling import (
-    load_benchmarks,
-    marginal_model,
-    school_effects,
+from hlmkit.sufficient import (
     statistic_columns,
     sufficient_statistics,
-    sufficient_statistics_model,
     sufficient_statistics_parquet,
     sufficient_statistics_sql,
-    suggest_parameterization,
 )
+from hlmkit.scaling import load_benchmarks, sufficient_statistics_model, suggest_parameterization
+from hlmkit.marginal import marginal_model, school_effects
 from hlmkit.compare import available_references, compare_estimates, load_reference, mixedlm_estimates
-from hlmkit.exercises import CheckFailed, check, check_between
+from hlmkit.exercises import CheckFailed, check, check_between, check_model
 from hlmkit.plots_pooling import (
     plot_caterpillar,
     plot_group_means,
@@ -154,16 +153,18 @@ __all__ = [
     "group_effect_draws",
     "unseen_groups",
     "update_with_evidence",
-    # scaling
-    "load_benchmarks",
-    "marginal_model",
-    "school_effects",
+    # sufficient statistics
     "statistic_columns",
     "sufficient_statistics",
-    "sufficient_statistics_model",
     "sufficient_statistics_parquet",
     "sufficient_statistics_sql",
+    # scaling
+    "load_benchmarks",
+    "sufficient_statistics_model",
     "suggest_parameterization",
+    # marginal
+    "marginal_model",
+    "school_effects",
     # compare
     "available_references",
     "compare_estimates",
@@ -173,6 +174,7 @@ __all__ = [
     "CheckFailed",
     "check",
     "check_between",
+    "check_model",
     # plots of pooling
     "plot_caterpillar",
     "plot_group_means",

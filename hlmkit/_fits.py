@@ -71,6 +71,17 @@ def _check_sampled(idata: object) -> xr.DataTree:
     return idata
 
 
+def _scalar_posterior(idata: xr.DataTree, name: str, argument: str) -> xr.DataArray:
+    """Return the draws (chain, draw) of the scalar posterior variable ``name``, passed as ``argument``."""
+    available = list(idata.posterior.data_vars)
+    if name not in available:
+        raise KeyError(f"`{argument}`={name!r} is not in the posterior. Available: {available}.")
+    draws = idata.posterior[name]
+    if set(draws.dims) != set(_SAMPLE_DIMS):
+        raise ValueError(f"`{argument}`={name!r} must be a scalar parameter, but has dims {draws.dims}.")
+    return draws.transpose(*_SAMPLE_DIMS)
+
+
 def _check_var_names(idata: xr.DataTree, var_names: Sequence[str] | None) -> list[str]:
     """Return the posterior variables named (all by default), refusing names the posterior lacks."""
     available = list(idata.posterior.data_vars)

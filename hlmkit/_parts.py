@@ -51,6 +51,17 @@ def _varying_intercepts(mean, tau, group: str, parameterization: str):
     return pm.Normal("alpha", mu=mean, sigma=tau, dims=group)
 
 
+def _level_intercepts(name: str, level: str, mean, tau, parameterization: str):
+    """Add one level's intercepts ``name`` ~ N(mean, tau^2) and their deviations ``effect_<level>``."""
+    if parameterization == "centered":
+        alpha = pm.Normal(name, mu=mean, sigma=tau, dims=level)
+        pm.Deterministic(f"effect_{level}", alpha - mean, dims=level)
+        return alpha
+    z = pm.Normal(f"z_{level}", 0.0, 1.0, dims=level)
+    effect = pm.Deterministic(f"effect_{level}", tau * z, dims=level)
+    return pm.Deterministic(name, mean + effect, dims=level)
+
+
 def _likelihood(design: _Design, index: GroupIndex, alpha, sigma, *, sufficient_statistics: bool, slope=None) -> None:
     """Add the outcome's likelihood: ``y`` observed per row, or the ``loglik`` of the per-group sums.
 

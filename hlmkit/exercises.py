@@ -8,6 +8,7 @@ that make hand-outs and grade them live in the ``coursework`` package beside ``h
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -194,3 +195,187 @@ def check_between(
             text = message
         raise CheckFailed(f"{text} ({bad.size} of {value.size} values outside their bounds)" if bad.size > 1 else text)
     print(f"✓ all {value.size} values lie between their bounds")
+
+
+def _model_or_fail(model: object, argument: str) -> Any:
+    __tracebackhide__ = True
+    import pymc as pm
+
+    if model is Ellipsis:
+        raise CheckFailed(f"`{argument}` is still `...`: build your model with `with pm.Model(...) as {argument}:`.")
+    if not isinstance(model, pm.Model):
+        raise CheckFailed(f"`{argument}` should be a PyMC model (`pm.Model`), got {type(model).__name__}.")
+    return model
+
+
+def _words(name: str, describe: dict[str, str]) -> str:
+    return f"{describe[name]} (`{name}`)" if name in describe else f"`{name}`"
+
+
+def check_model(
+    model: Any,
+    reference: Any,
+    *,
+    describe: dict[str, str] | None = None,
+    points: int = 5,
+    seed: int = 0,
+    rtol: float = 1e-6,
+) -> None:
+    """Check that a learner's PyMC model is the reference model: same variables, same densities.
+
+    Two models are the same here when they have the same free and observed variables, with the
+    same shapes and transforms, and the same log density and gradient at ``points`` random
+    points around the reference's initial point. Names of variables must match, since the
+    feedback names them; anything else may differ (coords, ``pm.Data`` or plain arrays, the
+    order of statements, a centred form written as ``mu + tau * z`` is a *different* model).
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The learner's model.
+    reference : pymc.Model
+        The model it should equal, e.g. from an hlmkit builder.
+    describe : dict, optional
+        Words for variable names, used in the feedback, e.g. ``{"tau_county": "the county spread"}``.
+    points : int
+        How many random points to compare the log densities at (at least 1).
+    seed : int
+        Seed of the random points.
+    rtol : float
+        Relative tolerance of the comparison of log densities and gradients.
+
+    Returns
+    -------
+    None
+        Prints a tick when the models agree.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the first difference: a variable missing or extra, a shape, a transform, the
+        prior of a free variable, the likelihood of an observed one, or another term.
+    TypeError
+        If ``reference`` is not a PyMC model or ``describe`` is not a dict of strings.
+    ValueError
+        If ``points`` is not a positive integer or ``rtol`` not a positive number.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> from hlmkit import check_model
+    >>> y = np.array([1.0, 2.0, 4.0])
+    >>> with pm.Model() as reference:
+    ...     mu = pm.Normal("mu", 0, 10)
+    ...     sigma = pm.HalfNormal("sigma", 5)
+    ...     y_obs = pm.Normal("y", mu, sigma, observed=y)
+    >>> with pm.Model() as mine:
+    ...     mu = pm.Normal("mu", 0, 10)
+    ...     sigma = pm.HalfNormal("sigma", 5)
+    ...     y_obs = pm.Normal("y", mu, sigma, observed=y)
+    >>> check_model(mine, reference)
+    ✓ your model is the reference model (2 free variables, 1 observed; 5 points)
+    >>> with pm.Model() as wider:
+    ...     mu = pm.Normal("mu", 0, 100)
+    ...     sigma = pm.HalfNormal("sigma", 5)
+    ...     y_obs = pm.Normal("y", mu, sigma, observed=y)
+    >>> check_model(wider, reference, describe={"mu": "the mean"})
+    Traceback (most recent call last):
+    ...
+    hlmkit.exercises.CheckFailed: The prior of the mean (`mu`) differs from the reference's...
+    """
+    __tracebackhide__ = True
+    import pymc as pm
+
+    describe = {} if describe is None else describe
+    if not isinstance(describe, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in describe.items()
+    ):
+        raise TypeError("`describe` must be a dict from variable names to words, e.g. {'tau': 'the school spread'}.")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValueError(f"`points` must be a positive integer, got {points!r}.")
+    if isinstance(rtol, bool) or not isinstance(rtol, int | float) or not rtol > 0:
+        raise ValueError(f"`rtol` must be a positive number, got {rtol!r}.")
+    if not isinstance(reference, pm.Model):
+        raise TypeError(f"`reference` must be a pymc.Model, got {type(reference).__name__}.")
+    model = _model_or_fail(model, "model")
+
+    for kind, mine, theirs in (
+        ("free", model.free_RVs, reference.free_RVs),
+        ("observed", model.observed_RVs, reference.observed_RVs),
+    ):
+        names, expected = {v.name for v in mine}, {v.name for v in theirs}
+        missing = [n for n in (v.name for v in theirs) if n not in names]
+        if missing:
+            other = [n for n in names - expected]
+            hint = f" It has {', '.join(f'`{n}`' for n in sorted(other))} instead." if other else ""
+            raise CheckFailed(
+                f"Your model has no {kind} variable {_words(missing[0], describe)}.{hint} "
+                "Name your variables as the exercise does."
+            )
+        extra = sorted(names - expected)
+        if extra:
+            raise CheckFailed(
+                f"Your model has a {kind} variable {_words(extra[0], describe)} that the reference does not have."
+            )
+    shapes, expected_shapes = model.eval_rv_shapes(), reference.eval_rv_shapes()
+    for rv in reference.free_RVs:
+        mine_shape = tuple(int(k) for k in shapes[rv.name])
+        theirs_shape = tuple(int(k) for k in expected_shapes[rv.name])
+        if mine_shape != theirs_shape:
+            raise CheckFailed(
+                f"{_words(rv.name, describe)[0].upper()}{_words(rv.name, describe)[1:]} has shape {mine_shape} "
+                f"in your model but {theirs_shape} in the reference: check its `dims` (or `shape`)."
+            )
+    mine_values = {model.rvs_to_values[rv].name for rv in model.free_RVs}
+    for rv in reference.free_RVs:
+        value = reference.rvs_to_values[rv].name
+        if value not in mine_values:
+            raise CheckFailed(
+                f"{_words(rv.name, describe)[0].upper()}{_words(rv.name, describe)[1:]} lives on another scale "
+                f"in your model (the sampler sees `{value}` in the reference): check its distribution; a "
+                "standard deviation, for one, needs a positive distribution such as pm.HalfNormal."
+            )
+    for rv in reference.observed_RVs:
+        theirs_data = np.asarray(reference.rvs_to_values[rv].eval(), dtype=float)
+        mine_data = np.asarray(model.rvs_to_values[model[rv.name]].eval(), dtype=float)
+        if mine_data.shape != theirs_data.shape or not np.allclose(mine_data, theirs_data, equal_nan=True):
+            raise CheckFailed(
+                f"The data observed in {_words(rv.name, describe)} differ from the reference's: "
+                "check the column you pass as `observed=`."
+            )
+
+    rng = np.random.default_rng(seed)
+    start = reference.initial_point(random_seed=seed)
+    trial_points = [
+        {name: value + rng.normal(0.0, 0.5, size=np.shape(value)) for name, value in start.items()}
+        for _ in range(points)
+    ]
+
+    def terms(m: pm.Model) -> dict[str, Callable]:
+        out = {rv.name: m.compile_logp(vars=[rv], jacobian=True) for rv in m.free_RVs + m.observed_RVs}
+        out["(total)"] = m.compile_logp(jacobian=True)
+        return out
+
+    mine_terms, their_terms = terms(model), terms(reference)
+    for point in trial_points:
+        for name in [*(rv.name for rv in reference.free_RVs + reference.observed_RVs), "(total)"]:
+            a, b = float(mine_terms[name](point)), float(their_terms[name](point))
+            if not np.isclose(a, b, rtol=rtol, atol=rtol):
+                if name == "(total)":
+                    raise CheckFailed(
+                        "Every variable's own density matches the reference's, but the model's total does not: "
+                        "check any pm.Potential terms."
+                    )
+                role = "likelihood" if name in {v.name for v in reference.observed_RVs} else "prior"
+                raise CheckFailed(
+                    f"The {role} of {_words(name, describe)} differs from the reference's: check its distribution "
+                    f"and its parameters (at one point the reference's log density is {b:.3f}, yours {a:.3f})."
+                )
+    mine_grad, their_grad = model.compile_dlogp(jacobian=True), reference.compile_dlogp(jacobian=True)
+    for point in trial_points:
+        if not np.allclose(mine_grad(point), their_grad(point), rtol=rtol, atol=rtol):
+            raise CheckFailed("The gradients of your model's log density differ from the reference's.")
+    print(
+        f"✓ your model is the reference model ({len(reference.free_RVs)} free variables, "
+        f"{len(reference.observed_RVs)} observed; {points} points)"
+    )

@@ -16,7 +16,7 @@ import pytensor.tensor as pt
 
 from hlmkit._design import _check_group_name, _coords, _design, _group_level_design
 from hlmkit._parameterization import CHOICES, _resolve, auto_parameterizations
-from hlmkit._parts import _group_mean, _likelihood, _varying_intercepts
+from hlmkit._parts import _group_mean, _level_intercepts, _likelihood, _varying_intercepts
 from hlmkit._validate import (
     check_columns,
     check_flag,
@@ -393,14 +393,7 @@ def nested_model(
                 gamma = pm.Normal("gamma", mu=0.0, sigma=2.5 * design.y_scale / w_scale, dims="group_predictor")
                 mean = mean + pm.math.dot(w_data, gamma)
             name = "alpha" if level == bottom else f"alpha_{level}"
-            if choices[level] == "centered":
-                alpha_level = pm.Normal(name, mu=mean, sigma=tau[k], dims=level)
-                pm.Deterministic(f"effect_{level}", alpha_level - mean, dims=level)
-            else:
-                z = pm.Normal(f"z_{level}", 0.0, 1.0, dims=level)
-                effect = pm.Deterministic(f"effect_{level}", tau[k] * z, dims=level)
-                alpha_level = pm.Deterministic(name, mean + effect, dims=level)
-            parent_alpha = alpha_level
+            parent_alpha = _level_intercepts(name, level, mean, tau[k], choices[level])
         sigma = pm.HalfNormal("sigma", sigma=design.y_scale)
         _likelihood(design, indexes[-1], parent_alpha, sigma, sufficient_statistics=sufficient_statistics)
     model.parameterization = dict(choices)

@@ -40,8 +40,9 @@ __all__ = [
 #: Samplers that :func:`sample` accepts.
 SAMPLERS = ("nutpie", "pymc")
 
-#: Convergence thresholds the book holds every reported model to.
+#: Largest rank-normalised split R-hat the book accepts for a reported fit.
 MAX_RHAT = 1.01
+#: Smallest bulk effective sample size the book accepts for a reported quantity.
 MIN_ESS = 400
 
 

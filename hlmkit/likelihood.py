@@ -13,7 +13,7 @@ import pymc as pm
 import xarray as xr
 from scipy.special import expit, gammaln, log_expit
 
-from hlmkit._fits import _SAMPLE_DIMS, _check_fit_of, _check_model, _check_tree, _quiet_pymc
+from hlmkit._fits import _check_fit_of, _check_model, _check_tree, _quiet_pymc, _scalar_posterior
 from hlmkit._validate import check_array, check_count
 
 
@@ -78,13 +78,7 @@ def _posterior_values(idata: xr.DataTree, name: str | float, argument: str) -> n
         return float(name)
     if not isinstance(name, str):
         raise TypeError(f"`{argument}` must be a variable name or a number, got {name!r}.")
-    available = list(idata.posterior.data_vars)
-    if name not in available:
-        raise KeyError(f"`{argument}`={name!r} is not in the posterior. Available: {available}.")
-    values = idata.posterior[name]
-    if set(values.dims) != set(_SAMPLE_DIMS):
-        raise ValueError(f"`{argument}`={name!r} must be a scalar parameter, but has dims {values.dims}.")
-    return values.transpose(*_SAMPLE_DIMS).values
+    return _scalar_posterior(idata, name, argument).values
 
 
 def integrated_log_likelihood(

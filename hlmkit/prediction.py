@@ -34,18 +34,8 @@ import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
 
+from hlmkit._fits import _SAMPLE_DIMS, _check_sampled, _scalar_posterior
 from hlmkit._validate import check_flag, check_label_types, check_labels, check_seed, label_kind
-
-_SAMPLE_DIMS = ("chain", "draw")
-
-
-def _check_tree(idata: object) -> xr.DataTree:
-    if not isinstance(idata, xr.DataTree) or "posterior" not in idata.children:
-        raise TypeError(
-            f"`idata` must be the xarray.DataTree returned by hlmkit.sample (with a posterior group), "
-            f"got {type(idata).__name__}."
-        )
-    return idata
 
 
 def _scalar_draws(
@@ -70,13 +60,7 @@ def _scalar_draws(
         return np.full(n_samples, float(value))
     if not isinstance(value, str):
         raise TypeError(f"`{argument}` must be a posterior variable name, a number or None, got {value!r}.")
-    available = list(idata.posterior.data_vars)
-    if value not in available:
-        raise KeyError(f"`{argument}`={value!r} is not in the posterior. Available: {available}.")
-    draws = idata.posterior[value]
-    if set(draws.dims) != set(_SAMPLE_DIMS):
-        raise ValueError(f"`{argument}`={value!r} must be a scalar parameter, but has dims {draws.dims}.")
-    return draws.transpose(*_SAMPLE_DIMS).values.reshape(-1)
+    return _scalar_posterior(idata, value, argument).values.reshape(-1)
 
 
 def _label_stream(seed: int, var_name: str, label: object) -> np.random.Generator:
@@ -170,7 +154,7 @@ def unseen_groups(idata: xr.DataTree, var_name: str, groups: Sequence[object]) -
 
 
 def _group_labels(idata: xr.DataTree, var_name: str) -> tuple[pd.Index, str]:
-    idata = _check_tree(idata)
+    idata = _check_sampled(idata)
     if not isinstance(var_name, str):
         raise TypeError(f"`var_name` must be the name of a posterior variable (str), got {var_name!r}.")
     available = list(idata.posterior.data_vars)

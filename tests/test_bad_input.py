@@ -66,6 +66,7 @@ from hlmkit import (
     check,
     check_between,
     check_convergence,
+    check_model,
     check_statistics,
     compare_estimates,
     compare_models,
@@ -2445,6 +2446,11 @@ SPECIFIC: list[Case] = [
        "tolerance", "non-negative"),
     _c("check_between", "labels of the wrong length", lambda t: check_between([1.0, 2.0], 0.0, 2.0, "m", labels=["a"]),
        V, "labels", "one label per value"),
+    _c("check_model", "reference not a model", lambda t: check_model(None, "reference"), T, "reference", "pymc.Model"),
+    _c("check_model", "describe not words", lambda t: check_model(None, None, describe={"tau": 1}), T, "describe",
+       "dict from variable names to words"),
+    _c("check_model", "no points", lambda t: check_model(None, None, points=0), V, "points", "positive integer"),
+    _c("check_model", "negative tolerance", lambda t: check_model(None, None, rtol=-1.0), V, "rtol", "positive number"),
 ]
 
 
