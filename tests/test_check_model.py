@@ -42,7 +42,7 @@ def reference(students):
 
 def test_the_model_on_the_page_is_the_builders_model(students, reference, capsys):
     check_model(by_hand(students), reference)
-    assert capsys.readouterr().out.startswith("✓ your model is the reference model (4 free variables, 1 observed")
+    assert capsys.readouterr().out.startswith("✓ the same model as the reference: 4 free variables, 1 observed")
 
 
 def test_the_non_centred_form_on_the_page_is_the_builders_non_centred_model(students):
