@@ -29,6 +29,7 @@ from coursework.chapter import (
     read_chapter,
 )
 from coursework.leaks import find_leaks
+from coursework.myst import GLUE_NOTE, book_context, caption_sentence, plain_markdown
 from coursework.names import assigned, loaded
 
 
@@ -118,9 +119,17 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
     buffer: list[str] = []
     buffer_cell: list[int | None] = [None]
     counter = {"answer": 0}
+    context = book_context()
+    for source_cell in source_cells:  # the chapter's own figures, wherever it comes from
+        figure = source_cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+        if isinstance(figure, dict) and figure.get("name") and figure.get("caption"):
+            context.figures[figure["name"]] = caption_sentence(str(figure["caption"]))
+    chapter_text = "\n".join(cell.source for cell in source_cells if cell.cell_type == "markdown")
+    glued: list[str] = []
 
     def flush() -> None:
-        text = _clean_markdown(buffer)
+        text, names = plain_markdown(_clean_markdown(buffer), context, chapter_text=chapter_text)
+        glued.extend(names)
         if text.strip():
             cells.append(nbformat.v4.new_markdown_cell(text))
         buffer.clear()
@@ -182,6 +191,9 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
                     cell.metadata["deletable"] = False
             cells.append(cell)
     flush()
+    if glued:  # say once, near the top, how numbers computed by the book appear here
+        first_text = next((k for k, cell in enumerate(cells) if cell.cell_type == "markdown"), -1)
+        cells.insert(first_text + 1, nbformat.v4.new_markdown_cell(GLUE_NOTE.format(name=glued[0])))
 
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = copy.deepcopy(dict(chapter.notebook.metadata.get("kernelspec", {}))) or {

@@ -1,0 +1,67 @@
+"""Hand-outs render in plain Jupyter: no raw MyST reaches a student notebook."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coursework import student_notebook
+from coursework.myst import Context, book_context, plain_markdown
+from tests.coursework import CHAPTERS, stem
+
+RAW_MYST = re.compile(r"\{[a-z]+(:[a-z]+)?\}`|^:{3,}|^`{3,}\{|^\([\w-]+\)=$", flags=re.M)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=stem)
+def test_student_notebooks_hold_no_raw_myst(path):
+    notebook = student_notebook(path)
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    found = sorted({m.group(0) for m in RAW_MYST.finditer(text)})
+    assert not found, f"raw MyST in the student notebook of {path.name}: {found}"
+    assert "*Numbers that the book's text computes" in text or "{glue" not in path.read_text()
+
+
+def test_the_books_labels_captions_and_references_are_found():
+    context = book_context()
+    assert context.titles["ch-partial-pooling"] == "*Partial pooling: the multilevel model* (chapter 4)"
+    assert context.titles["glossary"] == "*Glossary*"
+    assert context.figures["fig-pp-shrinkage"] == "The shrinkage plot"
+    assert context.citations["gelman2007data"][:2] == ("Gelman and Hill", "2007")
+    assert context.citations["gelman2013bda"][0] == "Gelman et al."
+
+
+CONTEXT = Context(
+    titles={"ch-why": "*Why?* (chapter 1)"},
+    figures={"fig-a": "A funnel"},
+    citations={"a2000": ("Able", "2000", "Able, Ann (2000). A book."), "b2001": ("Baker", "2001", "Baker (2001).")},
+)
+
+
+@pytest.mark.parametrize(
+    ("myst", "plain"),
+    [
+        ("{ref}`ch-why`", "*Why?* (chapter 1)"),
+        ("{ref}`the first chapter <ch-why>`", "the first chapter"),
+        ("{ref}`ch-unknown`", "*ch-unknown*"),
+        ("{numref}`fig-a`", "the figure “A funnel”"),
+        ("{cite:p}`a2000,b2001`", "(Able 2000; Baker 2001)"),
+        ("{cite:t}`a2000`", "Able (2000)"),
+        ("{cite:p}`nobody`", "(nobody)"),
+        ("{term}`chains <chain>`", "chains"),
+        ("{term}`R-hat`", "R-hat"),
+        ("{glue:text}`tau_mean:.1f` and {glue:md}`label`", "`tau_mean` and `label`"),
+        ("(ch-why)=\n# Why", "# Why"),
+    ],
+)
+def test_roles_become_plain_markdown(myst, plain):
+    assert plain_markdown(myst, CONTEXT)[0] == plain
+
+
+def test_admonitions_become_block_quotes_and_the_bibliography_a_list():
+    text = ":::{admonition} Learning objectives\n:class: tip\n\nYou can\n\n1. fit\n:::\nText {cite:p}`b2001`.\n"
+    text += "\n## References\n\n```{bibliography}\n:filter: docname in docnames\n```\n"
+    plain, glued = plain_markdown(text, CONTEXT)
+    assert plain.startswith("> **Learning objectives**\n>\n> You can\n>\n> 1. fit\nText (Baker 2001).")
+    assert plain.rstrip().endswith("## References\n\n- Baker (2001).")
+    assert glued == []
