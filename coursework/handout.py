@@ -65,6 +65,20 @@ def _clean_markdown(lines: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
+#: What replaces the book's ``from myst_nb import glue`` in a hand-out: a student's install has no
+#: Jupyter Book, and outside the book's build a glued number is just a value the notebook computes.
+GLUE_SHIM = """try:
+    from myst_nb import glue  # the book's build records numbers for its text
+except ImportError:  # a student's install: the number is computed, there is no text to put it in
+    def glue(name, value, display=True):
+        return value"""
+
+
+def _portable(source: str) -> str:
+    """Return a code cell's source with the book-only import of ``glue`` made optional."""
+    return re.sub(r"^from myst_nb import glue$", GLUE_SHIM, source, flags=re.M)
+
+
 def _cell_metadata(cell: Any) -> dict[str, Any]:
     metadata = copy.deepcopy(dict(cell.get("metadata", {})))
     if tags_of(cell) & {REMOVE_TAG, "remove-input"}:
@@ -183,7 +197,7 @@ def student_notebook(chapter: Chapter | str | os.PathLike) -> Any:
                 cell.metadata["coursework"] = {"exercise": label, "role": "answer"}
                 cell.metadata["deletable"] = False
             else:
-                cell = nbformat.v4.new_code_cell(source.source)
+                cell = nbformat.v4.new_code_cell(_portable(source.source))
                 cell.metadata.update(_cell_metadata(source))
                 if role == "public-check":
                     cell.metadata["coursework"] = {"exercise": label, "role": "public-check"}
