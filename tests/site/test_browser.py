@@ -19,11 +19,8 @@ PAGES = toc_pages()
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 # Console errors that come from the theme, not from the book, each with its reason.
-KNOWN_CONSOLE_ERRORS = {
-    # sphinx-thebe emits its inline script twice on every page, even with thebe off
-    # (see TOOLCHAIN.md); harmless: the launch buttons do not use thebe.
-    "Identifier 'THEBE_JS_URL' has already been declared",
-}
+# (sphinx-thebe's script, added twice to every page, is made unique by _ext/unique_scripts.py.)
+KNOWN_CONSOLE_ERRORS: set[str] = set()
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -126,3 +126,24 @@ def test_reference_lists_use_the_same_author_year_labels_as_the_text(html_root):
     assert labels, "no reference list found"
     bad = [(name, text) for name, text in labels if not pattern.match(text)]
     assert not bad, f"labels not in author-year form: {bad[:5]}"
+
+
+def test_chapters_link_the_glossary_where_its_terms_are_introduced(html_root):
+    # Part I introduces the pooling strategies and the MCMC vocabulary: a reader can look each up.
+    linked = {}
+    for name in ("chapters/01_why_hierarchical", "chapters/02_complete_pooling"):
+        doc = soup(html_root, name)
+        linked[name] = {a.get_text().strip().lower() for a in doc.select("main a[href*='glossary']")}
+    assert {"complete pooling", "no pooling", "partial pooling", "shrinkage"} <= linked["chapters/01_why_hierarchical"]
+    assert {"r-hat", "effective sample size", "divergence", "credible interval"} <= linked[
+        "chapters/02_complete_pooling"
+    ]
+
+
+def test_no_page_declares_a_script_twice(html_root):
+    # sphinx-thebe's inline `const THEBE_JS_URL` appeared twice on every page: a console error.
+    doubled = []
+    for name in toc_pages():
+        inline = [s.get_text() for s in soup(html_root, name).select("script") if s.get_text().strip()]
+        doubled += [(name, text[:40]) for text in set(inline) if inline.count(text) > 1 and "const " in text]
+    assert not doubled, doubled[:5]
