@@ -20,6 +20,7 @@ The titles, captions and references come from the repository the chapter sits in
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,20 @@ def caption_sentence(caption: str) -> str:
 
 
 def book_context(root: Path = REPOSITORY) -> Context:
-    """Read the labels, figure captions and references of the book in ``root``."""
+    """Read the labels, figure captions and references of the book in ``root`` (a fresh copy)."""
+    cached = _read_book(root, _stamp(root))
+    return Context(dict(cached.titles), dict(cached.figures), dict(cached.citations))
+
+
+def _stamp(root: Path) -> tuple:
+    """When each source last changed: a new stamp makes :func:`_read_book` read the book again."""
+    paths = [root / "references.bib", *sorted((root / "chapters").glob("*.md"))]
+    paths += [*sorted((root / "backmatter").glob("*.md")), root / "intro.md", root / "instructor.md"]
+    return tuple((str(path), path.stat().st_mtime_ns) for path in paths if path.exists())
+
+
+@functools.lru_cache(maxsize=4)
+def _read_book(root: Path, stamp: tuple) -> Context:
     context = Context(citations=_bib_entries(root / "references.bib"))
     pages = sorted((root / "chapters").glob("*.md")) + sorted((root / "backmatter").glob("*.md"))
     pages += [root / name for name in ("intro.md", "instructor.md")]
