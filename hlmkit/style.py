@@ -73,6 +73,22 @@ def set_book_style() -> None:
 
     mpl.rcParams.update(_RC)
     pd.set_option("display.max_colwidth", 200)
+    _retina_figures()
+
+
+def _retina_figures() -> None:
+    """In a notebook, draw figures as PNGs of twice the pixels, shown at their normal size.
+
+    They stay sharp on high-resolution screens and when a phone zooms in; outside IPython (a
+    script, a doctest) nothing changes.
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # no notebook front end installed
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
 
 
 def _minor_log_label(axis: object, value: float, _position: object) -> str:

@@ -226,3 +226,21 @@ def test_screenshots_were_written():
     # Runs after the page tests (same module, file order): one screenshot per page.
     missing = [p for p in PAGES if not (SCREENSHOTS / f"{p.replace('/', '__')}.png").exists()]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_figures_are_sharp_at_their_displayed_size(browser, server, width):
+    # Retina PNGs: at least 1.8 image pixels per CSS pixel, on a phone and on a desktop.
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    blurry = []
+    for name in ("chapters/04_partial_pooling", "chapters/06_varying_slopes"):
+        page.goto(f"{server}/{name}.html", wait_until="networkidle")
+        sizes = page.evaluate(
+            """() => Array.from(document.querySelectorAll('main .cell_output img')).map(
+                   img => [img.getAttribute('src'), img.naturalWidth, img.getBoundingClientRect().width])"""
+        )
+        assert sizes, f"{name}: no figures found"
+        blurry += [(name, src, natural, shown) for src, natural, shown in sizes if natural < 1.8 * shown]
+    context.close()
+    assert not blurry, blurry[:5]
