@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ def grade_table(results: Iterable[GradeResult]) -> Any:
 
 
 def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -> dict[str, Path]:
-    """Write ``scores.csv`` (student x exercise), ``totals.csv`` and a readable ``report.md``.
+    """Write ``scores.csv`` (student x exercise), ``totals.csv``, ``report.md`` and a feedback file per student.
 
     Parameters
     ----------
@@ -83,7 +84,9 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     Returns
     -------
     dict of str to pathlib.Path
-        ``{"scores": ..., "totals": ..., "report": ...}``.
+        ``{"scores": ..., "totals": ..., "report": ..., "feedback": ...}``; the folder ``feedback``
+        holds one Markdown file per submission, ``<student>__<chapter>.md``, with its score and,
+        for each exercise, what to fix.
 
     Raises
     ------
@@ -150,4 +153,46 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
         lines.append("")
     report = folder / "report.md"
     report.write_text("\n".join(lines), encoding="utf-8")
-    return {"scores": scores, "totals": totals_path, "report": report}
+    feedback = folder / "feedback"
+    feedback.mkdir(exist_ok=True)
+    written: set[str] = set()
+    for r in results:
+        name = stem = f"{_safe_name(r.student)}__{_safe_name(r.chapter)}"
+        k = 1
+        while name in written:  # two names that differ only in characters a file name cannot hold
+            k += 1
+            name = f"{stem}_{k}"
+        written.add(name)
+        (feedback / f"{name}.md").write_text(_feedback(r), encoding="utf-8")
+    return {"scores": scores, "totals": totals_path, "report": report, "feedback": feedback}
+
+
+def _safe_name(name: str) -> str:
+    """Return a file name made of a student's or chapter's name: letters, digits, dot, dash only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "unnamed"
+    return cleaned[:80]
+
+
+_WORDS = {
+    "pass": "passed",
+    "fail": "a check failed",
+    "unanswered": "not answered",
+    "error": "your code raised an error",
+    "timeout": "ran too long",
+    "missing": "its cells are missing",
+    "unreadable": "the notebook could not be graded",
+    "manual": "graded by hand",
+}
+
+
+def _feedback(result: GradeResult) -> str:
+    """Write the feedback for one submission: its score, then each exercise with what to fix."""
+    lines = [f"# Feedback: {result.chapter}", "", f"Score: **{result.score}/{result.max_score}**", ""]
+    for row in result.rows:
+        head = f"- Exercise {row.get('number', '')} (`{row['exercise']}`): {_WORDS.get(row['status'], row['status'])}"
+        lines.append(head if row["status"] in ("pass", "manual") or not row.get("reason") else f"{head}.")
+        if row["status"] not in ("pass", "manual") and row.get("reason"):
+            lines.append(f"  What to fix: {row['reason']}")
+    if result.notes:
+        lines += ["", "Outside the exercises:"] + [f"- {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
