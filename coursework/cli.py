@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import coursework
@@ -81,8 +82,18 @@ def cmd_student(args: argparse.Namespace) -> int:
     return status
 
 
+def _run_folder(out: Path) -> Path:
+    """Return a new folder for this run's grades inside ``out``: earlier runs are never overwritten."""
+    stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    folder, k = out / stamp, 1
+    while folder.exists():
+        k += 1
+        folder = out / f"{stamp}_{k}"
+    return folder
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Grade the submissions and write scores.csv, totals.csv and report.md."""
+    """Grade the submissions and write this run's scores, totals, report and feedback in a new folder."""
     started = time.perf_counter()
     try:
         results = coursework.grade_submissions(
@@ -98,7 +109,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not results:
         print("grade: no .ipynb files found in the submissions given", file=sys.stderr)
         return 2
-    paths = coursework.write_grade_report(results, args.out)
+    paths = coursework.write_grade_report(results, _run_folder(Path(args.out)))
     for result in results:
         print(f"{result.student:30s} {result.chapter:28s} {result.score}/{result.max_score}  ({result.seconds:.0f} s)")
     print(f"graded {len(results)} notebook(s) in {time.perf_counter() - started:.1f} s")

@@ -31,8 +31,11 @@ def test_cli_grades_without_crashing_on_a_corrupt_file_and_rejects_unknown_chapt
     bad.parent.mkdir()
     bad.write_bytes(b"\x00\xff not a notebook")
     assert cli.main(["grade", str(bad.parent), "--chapter", "01", "--out", str(tmp_path / "grades")]) == 0
-    scores = (tmp_path / "grades" / "scores.csv").read_text().splitlines()
+    (run,) = (tmp_path / "grades").iterdir()  # each run writes a folder of its own
+    scores = (run / "scores.csv").read_text().splitlines()
     assert len(scores) == 1 + 3 and all(line.startswith("alice,") for line in scores[1:])
-    assert "unreadable" in (tmp_path / "grades" / "report.md").read_text()
+    assert "unreadable" in (run / "report.md").read_text()
+    assert cli.main(["grade", str(bad.parent), "--chapter", "01", "--out", str(tmp_path / "grades")]) == 0
+    assert len(list((tmp_path / "grades").iterdir())) == 2, "a second run must not overwrite the first"
     assert cli.main(["grade", str(bad.parent), "--chapter", "99"]) == 2
     assert "matches 0 files" in capsys.readouterr().err
