@@ -18,6 +18,15 @@ from coursework.scoring import GradeResult
 
 _TIMEOUT_ENAME = "CellTimeout"
 
+#: Put before every check the grader runs: the check helpers as hlmkit ships them, read again from
+#: their module, whatever the submission's code did to them (e.g. ``hlmkit.check = print``).
+CHECK_PREAMBLE = """import importlib as _importlib, sys as _sys
+import hlmkit as _hlmkit
+_fresh = _importlib.reload(_sys.modules["hlmkit.exercises"])
+for _name in ("check", "check_between", "check_model", "CheckFailed"):
+    setattr(_hlmkit, _name, getattr(_fresh, _name))
+"""
+
 
 def grading_notebook(
     notebook: Any, chapter: Chapter, result: GradeResult
@@ -64,7 +73,7 @@ def grading_notebook(
             checks += [(i, "hidden check") for i in exercise.hidden_checks]
             for index, kind in checks:
                 roles[len(cells)] = (kind, label, f"{kind} of {label}")
-                cells.append(nbformat.v4.new_code_cell(chapter.notebook.cells[index].source))
+                cells.append(nbformat.v4.new_code_cell(CHECK_PREAMBLE + chapter.notebook.cells[index].source))
     grading = nbformat.v4.new_notebook()
     grading.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     grading.cells = cells

@@ -90,6 +90,13 @@ def graded(tmp_path_factory):
         "reordered": reordered,
         "deleted": deleted,
         "other-chapter": other_chapter,
+        # A wrong answer that also disarms the check helpers the grader's checks import.
+        "patched": _with_answer(
+            reference,
+            "ex-why-funnel",
+            "import hlmkit, hlmkit.exercises\nshare_outside = 0.5\n"
+            "hlmkit.check = hlmkit.exercises.check = lambda *args, **kwargs: None",
+        ),
     }
     for name, notebook in notebooks.items():
         nbformat.write(notebook, folder / f"{name}.ipynb")
@@ -108,9 +115,9 @@ GRADED = ["ex-why-funnel", "ex-why-radon"]
 
 def test_every_submission_gets_a_row_for_every_exercise(graded):
     chapter = read_chapter(CH01)
-    assert len(graded) == 11
+    assert len(graded) == 12
     table = grade_table(graded.values())
-    assert len(table) == 11 * len(chapter.exercises)
+    assert len(table) == 12 * len(chapter.exercises)
     assert set(table["exercise"]) == set(chapter.exercises)
     manual = table[table["exercise"] == "ex-why-predict"]
     assert (manual["status"] == "manual").all() and manual["score"].isna().all()
@@ -160,6 +167,12 @@ def test_a_loop_that_ignores_interrupts_zeroes_the_rest_with_a_reason(graded):
     assert result.seconds < 10 * TIMEOUT
 
 
+def test_a_submission_that_disarms_the_check_helpers_still_fails_its_wrong_answer(graded):
+    result = graded["patched"]
+    assert _scores(result) == {"ex-why-predict": None, "ex-why-funnel": 0, "ex-why-radon": 1}
+    assert result.row("ex-why-funnel")["status"] == "fail"
+
+
 def test_reordered_cells_are_graded_and_deleted_ones_get_zero_with_a_reason(graded):
     assert _scores(graded["reordered"]) == {"ex-why-predict": None, "ex-why-funnel": 1, "ex-why-radon": 1}
     result = graded["deleted"]
@@ -181,7 +194,7 @@ def test_unreadable_or_foreign_notebooks_get_zero_with_a_reason(graded, name):
 def test_report_files_hold_every_student(graded, tmp_path):
     paths = write_grade_report(list(graded.values()), tmp_path)
     scores = pd.read_csv(paths["scores"])
-    assert len(scores) == 11 * 3 and set(scores["student"]) == set(graded)
+    assert len(scores) == 12 * 3 and set(scores["student"]) == set(graded)
     totals = pd.read_csv(paths["totals"]).set_index("student")
     assert totals.loc["reference", "score"] == 2 and totals.loc["blank", "score"] == 0
     report = paths["report"].read_text(encoding="utf-8")
