@@ -84,7 +84,9 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     Returns
     -------
     dict of str to pathlib.Path
-        ``{"scores": ..., "totals": ..., "report": ..., "feedback": ...}``; the folder ``feedback``
+        ``{"scores": ..., "totals": ..., "gradebook": ..., "report": ..., "feedback": ...}``.
+        ``gradebook.csv`` has one row per student and a column of points per chapter, the wide
+        form a learning platform's grade import takes; the folder ``feedback``
         holds one Markdown file per submission, ``<student>__<chapter>.md``, with its score and,
         for each exercise, what to fix.
 
@@ -123,6 +125,12 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     )
     totals_path = folder / "totals.csv"
     totals.to_csv(totals_path, index=False)
+    gradebook = totals.pivot_table(index="student", columns="chapter", values="score", aggfunc="sum")
+    gradebook.columns = [f"{chapter} (of {int(totals.loc[totals['chapter'] == chapter, 'max_score'].max())})"
+                         for chapter in gradebook.columns]
+    gradebook["total"] = gradebook.sum(axis=1)
+    gradebook_path = folder / "gradebook.csv"
+    gradebook.reset_index().to_csv(gradebook_path, index=False)
 
     lines = ["# Grades", "", f"{len(results)} submission(s). A graded exercise scores 1 when all its checks pass.", ""]
     symbol = {"pass": "1", "manual": "manual"}
@@ -164,7 +172,13 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
             name = f"{stem}_{k}"
         written.add(name)
         (feedback / f"{name}.md").write_text(_feedback(r), encoding="utf-8")
-    return {"scores": scores, "totals": totals_path, "report": report, "feedback": feedback}
+    return {
+        "scores": scores,
+        "totals": totals_path,
+        "gradebook": gradebook_path,
+        "report": report,
+        "feedback": feedback,
+    }
 
 
 def _safe_name(name: str) -> str:

@@ -37,3 +37,15 @@ def test_hostile_or_clashing_student_names_stay_inside_the_feedback_folder(tmp_p
     assert all(p.parent == paths["feedback"] for p in paths["feedback"].iterdir())
     assert "etc_passwd__01_why.md" in written and "a_b__01_why.md" in written and "a_b__01_why_2.md" in written
     assert not (tmp_path / "etc").exists()
+
+
+def test_the_gradebook_has_a_row_per_student_and_a_column_per_chapter(tmp_path):
+    import pandas as pd
+
+    other = _result("ada")
+    other.chapter = "02_pooling"
+    paths = write_grade_report([_result("ada"), _result("bob"), other], tmp_path)
+    book = pd.read_csv(paths["gradebook"]).set_index("student")
+    assert list(book.columns) == ["01_why (of 2)", "02_pooling (of 2)", "total"]
+    assert book.loc["ada", "total"] == 2 and book.loc["bob", "01_why (of 2)"] == 1
+    assert pd.isna(book.loc["bob", "02_pooling (of 2)"])
