@@ -13,8 +13,10 @@ def _unique_scripts(app, pagename, templatename, context, doctree) -> None:
         return
     seen, unique = set(), []
     for script in scripts:
+        # Same file and same attributes (an inline script's body is one): the two copies of
+        # sphinx-thebe's script differ only in their filename, None for one and "" for the other.
         attributes = getattr(script, "attributes", {}) or {}
-        key = (str(script), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        key = (str(getattr(script, "filename", script) or ""), tuple(sorted((k, str(v)) for k, v in attributes.items())))
         if key not in seen:
             seen.add(key)
             unique.append(script)
@@ -22,6 +24,8 @@ def _unique_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    """Register the handler; it runs after every extension has added its scripts."""
-    app.connect("html-page-context", _unique_scripts, priority=900)
+    """Register the handler."""
+    # Early: html-page-context stops at the first handler that returns a template, so a late
+    # handler may never run; the duplicated scripts are page-independent and already present.
+    app.connect("html-page-context", _unique_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
