@@ -20,7 +20,7 @@ PROVIDED_BY = {
     "numpy": "numpy", "pandas": "pandas", "matplotlib": "matplotlib", "cycler": "matplotlib",
     "pymc": "pymc", "pytensor": "pymc", "scipy": "pymc", "nutpie": "nutpie", "arviz": "arviz",
     "arviz_stats": "arviz", "xarray": "xarray", "statsmodels": "statsmodels", "duckdb": "duckdb",
-    "pyarrow": "pyarrow", "IPython": "jupyterlab",
+    "pyarrow": "pyarrow", "IPython": "jupyterlab", "matplotlib_inline": "jupyterlab",
 }
 
 
