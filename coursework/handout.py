@@ -66,11 +66,13 @@ def _clean_markdown(lines: list[str]) -> str:
 
 
 #: What replaces the book's ``from myst_nb import glue`` in a hand-out: a student's install has no
-#: Jupyter Book, and outside the book's build a glued number is just a value the notebook computes.
+#: Jupyter Book, so there a glued number is printed, by the name the text uses for it.
 GLUE_SHIM = """try:
     from myst_nb import glue  # the book's build records numbers for its text
-except ImportError:  # a student's install: the number is computed, there is no text to put it in
+except ImportError:  # a student's install: show the number the book's text refers to by name
     def glue(name, value, display=True):
+        shown = getattr(value, "data", value)  # a Markdown object shows its text
+        print(f"{name} = {shown:.4g}" if isinstance(shown, float) else f"{name} = {shown}")
         return value"""
 
 

@@ -31,8 +31,9 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 #: The note put at the top of every hand-out that shows glued numbers by name.
 GLUE_NOTE = (
     "*Numbers that the book's text computes are shown here by name, in code font (for example "
-    "`{name}`): run the notebook from the top and the cell that computes each one (its "
-    '`glue("{name}", ...)` call) holds its value. The book\'s website shows them filled in.*'
+    "`{name}`). Run the notebook from the top: the cell that computes each one prints it, e.g. "
+    "`{name} = ...` (with Jupyter Book installed it records it silently instead). The book's "
+    "website shows them filled in.*"
 )
 
 _ROLE = re.compile(r"\{(ref|numref|cite:p|cite:t|cite|term|glue:text|glue:md|glue|doc|eq|math)\}`([^`]*)`")

@@ -227,7 +227,8 @@ def check_model(
     same shapes and transforms, and the same log density and gradient at ``points`` random
     points around the reference's initial point. Names of variables must match, since the
     feedback names them; anything else may differ (coords, ``pm.Data`` or plain arrays, the
-    order of statements, a centred form written as ``mu + tau * z`` is a *different* model).
+    order of statements). The non-centred form, ``alpha = mu + tau * z``, is a different model
+    here from the centred one: the sampler sees other free variables.
 
     Parameters
     ----------

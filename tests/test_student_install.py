@@ -74,10 +74,12 @@ def test_every_module_the_notebooks_import_is_in_the_student_install():
 
 @pytest.mark.parametrize("path", [p for p in CHAPTERS if "from myst_nb import glue" in p.read_text()][:3],
                          ids=lambda p: p.stem)
-def test_hand_outs_do_not_need_jupyter_book(path):
+def test_hand_outs_do_not_need_jupyter_book(path, capsys):
     code = "\n".join(c.source for c in student_notebook(path).cells if c.cell_type == "code")
     assert GLUE_SHIM in code
     assert not re.search(r"^from myst_nb import glue$", code, flags=re.M)
     namespace: dict = {}
     exec(GLUE_SHIM.replace("from myst_nb import glue", "raise ImportError"), namespace)
     assert namespace["glue"]("n", 3, display=False) == 3
+    assert namespace["glue"]("share", 0.123456, display=False) == 0.123456
+    assert capsys.readouterr().out.splitlines() == ["n = 3", "share = 0.1235"]
