@@ -16,7 +16,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student grade bench seeds seeds-check clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student student-check grade bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -24,6 +24,7 @@ help:
 	@echo "make pdf        build the website, then print it as one PDF: $(BUILD)/html/borrowing-strength.pdf"
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
 	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
+	@echo "make student-check  run every chapter's student notebook as a student gets it (minutes)"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into $(BUILD)/grades (scores.csv, report.md)"
 	@echo "make bench      benchmark the samplers and the scaling series (minutes; writes bench/results.csv)"
 	@echo "make seeds [CHAPTERS='04 12'] [SEEDS=20] [GENERIC=3] [JOBS=2]"
@@ -41,8 +42,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Chapters run two at a time into the execution cache first (BOOK_JOBS=1: one at a time); the
+# build then finds them executed. See scripts/execute_chapters.py.
+BOOK_JOBS ?= 2
+
 book: venv
 	@scripts/cache-guard
+	@HLMKIT_PROGRESSBAR=0 $(BIN)/python scripts/execute_chapters.py --jobs $(BOOK_JOBS)
 	$(JB) build . --builder html
 	@$(MAKE) --no-print-directory publish-notebooks
 	@echo
@@ -70,6 +76,7 @@ unit: venv
 # warning from an earlier failed build cannot hide behind an incremental rebuild.
 book-strict: venv
 	@scripts/cache-guard
+	@HLMKIT_PROGRESSBAR=0 $(BIN)/python scripts/execute_chapters.py --jobs $(BOOK_JOBS)
 	$(JB) build . --builder html --all --warningiserror --keep-going
 	@$(MAKE) --no-print-directory publish-notebooks
 
@@ -98,6 +105,10 @@ browser:
 # Coursework: student notebooks without solutions, and grading of submitted notebooks.
 student: venv
 	$(BIN)/python -m coursework student --out $(BUILD)/student
+
+# Every chapter's student version executed as a student gets it (make test runs chapters 2 and 4 so).
+student-check: venv
+	COURSEWORK_EXECUTE=all $(BIN)/python -m pytest tests/coursework/test_grading.py -q -k executes
 
 # make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]
 grade: venv

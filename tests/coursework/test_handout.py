@@ -14,6 +14,7 @@ import pytest
 
 from coursework import DEMO_CHAPTER, find_leaks, lint_chapter, read_chapter, student_notebook
 from coursework.chapter import STUB_MARK
+from coursework.names import changed_in_place
 from tests.coursework import CH01, CHAPTERS, stem
 
 
@@ -106,6 +107,40 @@ def test_lint_catches_a_cell_that_needs_an_answer_unless_the_chapter_says_so(tmp
         tmp_path, "\n## References", later.replace("ipython3\n", "ipython3\n:tags: [needs-answer]\n")
     )
     assert lint_chapter(path) == []
+
+
+def test_lint_catches_a_solution_that_changes_a_chapter_object_a_later_cell_uses(tmp_path):
+    change = 'share_outside = float(outside.mean())\nschools["outside"] = outside'
+    later = '\n```{code-cell} ipython3\nschools.head()\n```\n\n## References'
+    path = _mutated_chapter(tmp_path, "share_outside = float(outside.mean())", change)
+    path.write_text(path.read_text(encoding="utf-8").replace("\n## References", later, 1), encoding="utf-8")
+    problems = lint_chapter(path)
+    assert len(problems) == 1, problems
+    assert "`schools`, which the solution of ex-why-funnel changes in place" in problems[0]
+    assert "schools = schools.copy()" in problems[0]
+    # Working on a copy, or a chapter cell that rebinds the name first, is fine.
+    copied = change.replace('schools["outside"]', 'schools = schools.copy()\nschools["outside"]')
+    path.write_text(path.read_text(encoding="utf-8").replace(change, copied, 1), encoding="utf-8")
+    assert lint_chapter(path) == []
+    rebound = later.replace("schools.head()", "schools = group_summary(students, 'literacy', 'school')\nschools.head()")
+    path = _mutated_chapter(tmp_path, "share_outside = float(outside.mean())", change)
+    path.write_text(path.read_text(encoding="utf-8").replace("\n## References", rebound, 1), encoding="utf-8")
+    assert lint_chapter(path) == []
+
+
+def test_changes_in_place_are_found_and_rebinding_is_not_one():
+    source = (
+        'students["x"] = 1\nrows.append(3)\ndf.fillna(0, inplace=True)\ndel table["a"]\n'
+        "fig.axes[0].title = 't'\nnew = students.copy()\nnew['a'] = 2\nax.set(xlabel='a')"
+    )
+    assert changed_in_place(source) == {
+        "students": "assigns to a part of it",
+        "rows": "calls .append() on it",
+        "df": "calls .fillna(inplace=True) on it",
+        "table": "deletes a part of it",
+        "fig": "assigns to a part of it",
+    }
+    assert changed_in_place("this is not python (") == {}
 
 
 def test_solution_directives_in_other_fence_styles_are_stripped(tmp_path):

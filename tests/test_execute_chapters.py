@@ -1,0 +1,61 @@
+"""scripts/execute_chapters.py fills the execution cache so that the build finds every chapter run.
+
+If the notebook it reads from a page differed from the one the build reads, the build would miss
+the cache and run every chapter a second time: slow, and silent. The build reads each page with
+the book's MyST settings; the script with the defaults. These tests show that the two give the same
+cache key for every page, and that the script finds every chapter of the table of contents.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+from jupyter_cache import get_cache
+from myst_nb.core.read import read_myst_markdown_notebook
+from myst_parser.config.main import MdParserConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "scripts" / "execute_chapters.py")
+assert spec is not None and spec.loader is not None
+execute_chapters = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(execute_chapters)
+
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md"))
+
+
+def test_every_chapter_of_the_table_of_contents_is_found_in_order():
+    found = execute_chapters.pages()
+    assert [p for p in found if p.parent.name == "chapters"] == CHAPTERS
+    assert all(p.suffix == ".md" and p.exists() for p in found)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return get_cache(str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_script_and_the_build_read_the_same_notebook(cache, path):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    extensions = set(config["parse"]["myst_enable_extensions"])
+    as_built = read_myst_markdown_notebook(
+        path.read_text(encoding="utf-8"),
+        config=MdParserConfig(enable_extensions=extensions),
+        add_source_map=True,
+        path=str(path),
+    )
+    ours = execute_chapters.read_page(path)
+    assert cache.create_hashed_notebook(ours)[1] == cache.create_hashed_notebook(as_built)[1]
+    assert sum(cell.cell_type == "code" for cell in ours.cells) > 0
+
+
+def test_a_changed_code_cell_changes_the_key(cache, tmp_path):
+    page = tmp_path / CHAPTERS[0].name
+    text = CHAPTERS[0].read_text(encoding="utf-8")
+    page.write_text(text, encoding="utf-8")
+    before = cache.create_hashed_notebook(execute_chapters.read_page(page))[1]
+    page.write_text(text.replace("```{code-cell} ipython3\n", "```{code-cell} ipython3\n1 + 1\n", 1), encoding="utf-8")
+    assert cache.create_hashed_notebook(execute_chapters.read_page(page))[1] != before
