@@ -11,7 +11,8 @@ so a student notebook would show them raw. :func:`plain_markdown` rewrites them:
 - a glossary term becomes its text;
 - a glued number becomes its name in code font, ``cp_alpha``: the notebook computes it when run
   (the cell that calls ``glue("cp_alpha", ...)``), and the book's website shows it;
-- an admonition becomes a block quote with its title in bold;
+- an admonition becomes a block quote with its title in bold, except one with the class
+  ``instructor-only`` (a rubric), which stays on the website and is left out;
 - the bibliography becomes the list of works the chapter cites.
 
 The titles, captions and references come from the repository the chapter sits in (its
@@ -192,6 +193,8 @@ def plain_markdown(text: str, context: Context | None = None, *, chapter_text: s
     glued: list[str] = []
     out: list[str] = []
     quote: str | None = None  # the fence that closes the admonition being quoted
+    quote_start = 0  # where the quoted admonition begins in `out`
+    dropped = False  # the admonition being read is for instructors only: left out
     skip: str | None = None  # the fence that closes a directive dropped (bibliography)
     for line in text.split("\n"):
         if skip is not None:
@@ -206,7 +209,7 @@ def plain_markdown(text: str, context: Context | None = None, *, chapter_text: s
                 skip = fence
                 continue
             if name in ("admonition", "note", "tip", "warning", "important", "seealso", "hint"):
-                quote = fence
+                quote, quote_start, dropped = fence, len(out), False
                 heading = title.strip() or name.capitalize()
                 out.append(f"> **{heading}**")
                 out.append(">")
@@ -215,8 +218,12 @@ def plain_markdown(text: str, context: Context | None = None, *, chapter_text: s
             if line.strip() == quote:
                 quote = None
                 continue
-            if re.match(r"^:[\w-]+:", line.strip()):
-                continue  # the admonition's options (:class: tip)
+            if re.match(r"^:class:.*\binstructor-only\b", line.strip()):
+                del out[quote_start:]  # for instructors (a rubric): on the website, not in the hand-out
+                dropped = True
+                continue
+            if dropped or re.match(r"^:[\w-]+:", line.strip()):
+                continue  # the admonition's options (:class: tip), or an admonition left out
             out.append(f"> {line}".rstrip())
             continue
         if _TARGET.match(line):

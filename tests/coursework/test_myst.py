@@ -65,3 +65,14 @@ def test_admonitions_become_block_quotes_and_the_bibliography_a_list():
     assert plain.startswith("> **Learning objectives**\n>\n> You can\n>\n> 1. fit\nText (Baker 2001).")
     assert plain.rstrip().endswith("## References\n\n- Baker (2001).")
     assert glued == []
+
+
+def test_an_instructor_only_admonition_is_left_out_of_the_hand_out():
+    text = (
+        "Before.\n\n:::{admonition} Rubric for instructors\n:class: dropdown instructor-only\n\n"
+        "| Criterion | Points |\n| --- | --- |\n| Model | 20 |\n:::\n\n:::{note}\nKept.\n:::\nAfter.\n"
+    )
+    plain = plain_markdown(text, CONTEXT)[0]
+    assert "Rubric" not in plain and "Criterion" not in plain and "instructor-only" not in plain
+    assert plain.startswith("Before.") and "> **Note**\n>\n> Kept." in plain and plain.rstrip().endswith("After.")
+
