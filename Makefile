@@ -16,7 +16,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student student-check grade bench seeds seeds-check clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student student-check release grade bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -25,7 +25,8 @@ help:
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
 	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
 	@echo "make student-check  run every chapter's student notebook as a student gets it (minutes)"
-	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks into $(BUILD)/grades (scores.csv, report.md)"
+	@echo "make release CHAPTERS='02 03' NAME=week-2   freeze an assignment into releases/NAME (hand out its student/)"
+	@echo "make grade SUBMISSIONS=dir [RELEASE=releases/NAME]   grade submitted notebooks into $(BUILD)/grades"
 	@echo "make bench      benchmark the samplers and the scaling series (minutes; writes bench/results.csv)"
 	@echo "make seeds [CHAPTERS='04 12'] [SEEDS=20] [GENERIC=3] [JOBS=2]"
 	@echo "                run chapters over many seeds, some on a generic CPU (writes bench/seeds.csv)"
@@ -110,10 +111,15 @@ student: venv
 student-check: venv
 	COURSEWORK_EXECUTE=all $(BIN)/python -m pytest tests/coursework/test_grading.py -q -k executes
 
-# make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]
+# make release CHAPTERS="02 03" NAME=week-2: freeze an assignment into releases/NAME (hand out its student/)
+release: venv
+	@test -n "$(CHAPTERS)" -a -n "$(NAME)" || { echo "usage: make release CHAPTERS='02 03' NAME=week-2"; exit 2; }
+	$(BIN)/python -m coursework release $(CHAPTERS) --out releases/$(NAME)
+
+# make grade SUBMISSIONS=folder [RELEASE=releases/week-2] [CHAPTER=03] [TIMEOUT=60] [JOBS=2]
 grade: venv
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=03] [TIMEOUT=60] [JOBS=2]"; exit 2; }
-	$(BIN)/python -m coursework grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [RELEASE=releases/week-2] [CHAPTER=03] [TIMEOUT=60] [JOBS=2]"; exit 2; }
+	$(BIN)/python -m coursework grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(RELEASE),--release $(RELEASE)) $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
 
 # Benchmarks (not tests): samplers and the scaling series, written to bench/results.csv.
 bench: venv

@@ -1,15 +1,19 @@
 """Coursework from the chapters: student notebooks, grading, and checks of the exercise markup.
 
     python -m coursework student [CHAPTER ...] [--out _build/student]
-    python -m coursework grade SUBMISSION ... [--chapter 01] [--out _build/grades]
-                               [--timeout 60] [--jobs 2]
+    python -m coursework release CHAPTER ... --out releases/NAME
+    python -m coursework grade SUBMISSION ... [--release releases/NAME] [--chapter 01]
+                               [--out _build/grades] [--timeout 60] [--jobs 2]
     python -m coursework lint [CHAPTER ...]
     python -m coursework selftest [CHAPTER ...]
 
 student   writes one student notebook per chapter (solutions replaced by stubs, hidden checks
           removed, no outputs) and a README for students; refuses a notebook that would leak.
+release   freezes chapters as an assignment: their sources, the student notebooks to hand out
+          and a manifest of sha256 sums, in a new folder (never overwritten).
 grade     runs submitted notebooks (files or folders of .ipynb) with the hidden checks put back
           and writes scores.csv (a row per student and exercise), totals.csv and report.md.
+          With --release, the checks come from the release's frozen chapters (refused if changed).
 lint      lists what breaks the exercise conventions of each chapter (tags, checks, labels).
 selftest  grades each chapter's reference solution (must score full marks) and its blank
           student notebook (must score 0 with no error outside the exercises).
@@ -82,6 +86,18 @@ def cmd_student(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Freeze the chapters as an assignment in a new release folder."""
+    paths = _chapters(args.chapters, Path(args.chapters_dir))
+    manifest = coursework.write_release(paths, args.out)
+    folder = manifest.parent
+    for path in sorted((folder / "student").glob("*.ipynb")):
+        print(f"hand out: {path}")
+    print(f"released {len(paths)} chapter(s) into {folder}/ (keep it from students: it holds the solutions)")
+    print(f"grade with: python -m coursework grade SUBMISSIONS --release {folder}")
+    return 0
+
+
 def _run_folder(out: Path) -> Path:
     """Return a new folder for this run's grades inside ``out``: earlier runs are never overwritten."""
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
@@ -96,9 +112,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     """Grade the submissions and write this run's scores, totals, report and feedback in a new folder."""
     started = time.perf_counter()
     try:
+        chapters_dir = coursework.release_chapters(args.release) if args.release else args.chapters_dir
         results = coursework.grade_submissions(
             args.submissions,
-            chapters_dir=args.chapters_dir,
+            chapters_dir=chapters_dir,
             chapter=args.chapter,
             timeout=args.timeout,
             jobs=args.jobs,
@@ -179,11 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     jobs_default = max(1, min(4, os.cpu_count() or 1))
     grade = commands.add_parser("grade", help="grade submitted notebooks")
     grade.add_argument("submissions", nargs="+", help=".ipynb files or folders of them")
+    grade.add_argument("--release", help="a release folder: grade with its frozen chapters (default: the live ones)")
     grade.add_argument("--chapter", help="the chapter every submission answers (default: from each notebook)")
     grade.add_argument("--out", default=str(ROOT / "_build" / "grades"), help="output folder")
     grade.add_argument("--timeout", type=float, default=coursework.DEFAULT_TIMEOUT, help="seconds per cell")
     grade.add_argument("--jobs", type=int, default=jobs_default, help="notebooks graded at once")
     grade.set_defaults(run=cmd_grade)
+
+    release = commands.add_parser("release", help="freeze chapters as an assignment")
+    release.add_argument("chapters", nargs="+", help="chapters to hand out together")
+    release.add_argument("--out", required=True, help="a new folder for the release, e.g. releases/week-2")
+    release.set_defaults(run=cmd_release)
 
     lint = commands.add_parser("lint", help="check the exercise markup of chapters")
     lint.add_argument("chapters", nargs="*", help="chapters (default: all)")
@@ -198,6 +221,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except ValueError as error:  # e.g. a chapter name that matches nothing
+    except (ValueError, FileExistsError, FileNotFoundError) as error:  # e.g. a chapter that matches nothing
         print(f"{args.command}: {error}", file=sys.stderr)
         return 2

@@ -24,9 +24,11 @@ from coursework import (
     lint_chapter,
     read_chapter,
     reference_notebook,
+    release_chapters,
     resolve_chapter,
     student_notebook,
     write_grade_report,
+    write_release,
     write_student_notebooks,
 )
 
@@ -76,6 +78,17 @@ CASES = [
        "list of notebooks"),
     _c("grade_table", "not grade results", lambda t: grade_table([{"student": "a"}]), T, "results", "GradeResult"),
     _c("write_grade_report", "not grade results", lambda t: write_grade_report([3], t), T, "results", "GradeResult"),
+    _c("write_release", "a single path", lambda t: write_release(DEMO_CHAPTER, t / "r"), T, "chapters",
+       "list of chapter files"),
+    _c("write_release", "no chapters", lambda t: write_release([], t / "r"), V, "chapters", "at least one"),
+    _c("write_release", "a chapter twice", lambda t: write_release([DEMO_CHAPTER, DEMO_CHAPTER], t / "r"), V,
+       "chapters", "twice"),
+    _c("write_release", "no such chapter", lambda t: write_release([t / "99_missing.md"], t / "r"),
+       FileNotFoundError, "99_missing", "chapters/NN_name.md"),
+    _c("write_release", "out not a path", lambda t: write_release([DEMO_CHAPTER], 3), T, "out", "path"),
+    _c("release_chapters", "not a release", lambda t: release_chapters(t), FileNotFoundError, "release",
+       "coursework release"),
+    _c("release_chapters", "not a path", lambda t: release_chapters(None), T, "release", "path"),
     _c("resolve_chapter", "no such chapter", lambda t: resolve_chapter("99", t), V, "99", "use one of"),
 ]
 
