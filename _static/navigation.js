@@ -38,3 +38,25 @@ window.addEventListener("afterprint", () => {
   if (themeBeforePrint) document.documentElement.dataset.theme = themeBeforePrint;
   themeBeforePrint = null;
 });
+
+// Figures legible on a phone. A figure is drawn for the desktop column (its width in CSS pixels
+// is the img's style width; the PNG holds twice the pixels); shrunk to a 390-px screen its text
+// would be 6-7 px high. On a narrow screen each output figure keeps at least MIN_SCALE of its drawn
+// size, so that text of the book's base size (10.5 pt at 100 dpi, about 14.6 px) stays 9.5 px or
+// more; its output box scrolls sideways instead of the page. tests/site/test_browser.py measures it.
+const MIN_SCALE = 0.65;
+function keepFiguresLegible() {
+  for (const img of document.querySelectorAll("main .cell_output img")) {
+    const drawn = parseFloat(img.style.width) || img.naturalWidth / 2;
+    const box = img.closest(".output") || img.parentElement;
+    if (!drawn || !box) continue;
+    img.style.minWidth = "";
+    if (img.getBoundingClientRect().width < MIN_SCALE * drawn) {
+      img.style.minWidth = `${Math.round(MIN_SCALE * drawn)}px`;
+      box.style.overflowX = "auto";
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", keepFiguresLegible);
+window.addEventListener("load", keepFiguresLegible);
+window.addEventListener("resize", keepFiguresLegible);

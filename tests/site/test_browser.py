@@ -244,3 +244,36 @@ def test_figures_are_sharp_at_their_displayed_size(browser, server, width):
         blurry += [(name, src, natural, shown) for src, natural, shown in sizes if natural < 1.8 * shown]
     context.close()
     assert not blurry, blurry[:5]
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_figure_text_is_legible_at_its_displayed_size(browser, server, width):
+    # A figure's base text (hlmkit's style: font.size points at figure.dpi) is drawn at
+    # font.size * dpi / 72 CSS px when the figure is shown at its drawn width (the img's style
+    # width); shown narrower, it shrinks in proportion. At least 9 CSS px, on a phone too, where
+    # the figure's box scrolls sideways rather than shrink it further (and the page does not).
+    from hlmkit.style import _RC
+
+    base_px = _RC["font.size"] * _RC["figure.dpi"] / 72
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    small = []
+    for name in ("chapters/01_why_hierarchical", "chapters/04_partial_pooling", "chapters/06_varying_slopes",
+                 "chapters/14_capstone_hsb"):
+        page.goto(f"{server}/{name}.html", wait_until="networkidle")
+        sizes = page.evaluate(
+            """() => Array.from(document.querySelectorAll('main .cell_output img')).map(
+                   img => [img.getAttribute('src'), parseFloat(img.style.width) || img.naturalWidth / 2,
+                           img.getBoundingClientRect().width, img.naturalHeight / img.naturalWidth,
+                           img.getBoundingClientRect().height])"""
+        )
+        assert sizes, f"{name}: no figures found"
+        small += [(name, src, round(base_px * shown / drawn, 1)) for src, drawn, shown, _, _ in sizes
+                  if base_px * shown / drawn < 9]
+        squeezed = [(src, round(height / shown, 3), round(aspect, 3)) for src, _, shown, aspect, height in sizes
+                    if abs(height / shown - aspect) > 0.02 * aspect]
+        assert not squeezed, f"{name}: figures shown out of shape (image, shown h/w, drawn h/w): {squeezed[:3]}"
+        scroll = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll[0] <= scroll[1], f"{name}: the page scrolls sideways ({scroll[0]} px on {scroll[1]} px)"
+    context.close()
+    assert not small, f"figure text below 9 CSS px (page, image, px): {small[:5]}"
