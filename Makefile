@@ -16,7 +16,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student student-check release grade bench seeds seeds-check clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student student-check release grade merge bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
@@ -27,6 +27,7 @@ help:
 	@echo "make student-check  run every chapter's student notebook as a student gets it (minutes)"
 	@echo "make release CHAPTERS='02 03' NAME=week-2   freeze an assignment into releases/NAME (hand out its student/)"
 	@echo "make grade SUBMISSIONS=dir [RELEASE=releases/NAME]   grade submitted notebooks into $(BUILD)/grades"
+	@echo "make merge GRADES=_build/grades/RUN   add the hand marks of RUN/hand_grading.csv to its totals"
 	@echo "make bench      benchmark the samplers and the scaling series (minutes; writes bench/results.csv)"
 	@echo "make seeds [CHAPTERS='04 12'] [SEEDS=20] [GENERIC=3] [JOBS=2]"
 	@echo "                run chapters over many seeds, some on a generic CPU (writes bench/seeds.csv)"
@@ -120,6 +121,12 @@ release: venv
 grade: venv
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [RELEASE=releases/week-2] [CHAPTER=03] [TIMEOUT=60] [JOBS=2]"; exit 2; }
 	$(BIN)/python -m coursework grade $(SUBMISSIONS) --out $(BUILD)/grades $(if $(RELEASE),--release $(RELEASE)) $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
+
+# make merge GRADES=_build/grades/2026-12-05_101500: add the hand marks written into that run's
+# hand_grading.csv to its automatic scores (final_totals.csv, final_gradebook.csv)
+merge: venv
+	@test -n "$(GRADES)" || { echo "usage: make merge GRADES=_build/grades/<run folder>"; exit 2; }
+	$(BIN)/python -m coursework merge $(GRADES)
 
 # Benchmarks (not tests): samplers and the scaling series, written to bench/results.csv.
 bench: venv

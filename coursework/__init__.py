@@ -13,6 +13,7 @@ it the submissions are graded. Learners never import this package: their noteboo
 - :mod:`coursework.scoring` -- a row per exercise, scored from what ran;
 - :mod:`coursework.grading` -- grading one notebook, or many in parallel;
 - :mod:`coursework.report` -- the grade table and the files an instructor reads;
+- :mod:`coursework.handgrading` -- written answers queued for hand grading, marks merged into totals;
 - :mod:`coursework.release` -- release folders: an assignment frozen when handed out, graded from it;
 - :mod:`coursework.cli` -- the command line.
 """
@@ -23,6 +24,7 @@ from coursework.leaks import find_leaks
 from coursework.scoring import GradeResult
 from coursework.grading import DEFAULT_TIMEOUT, grade_notebook, grade_submissions
 from coursework.report import grade_table, write_grade_report
+from coursework.handgrading import merge_hand_grades
 from coursework.release import release_chapters, write_release
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "grade_submissions",
     "grade_table",
     "write_grade_report",
+    "merge_hand_grades",
     # release folders
     "write_release",
     "release_chapters",

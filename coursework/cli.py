@@ -4,6 +4,7 @@
     python -m coursework release CHAPTER ... --out releases/NAME
     python -m coursework grade SUBMISSION ... [--release releases/NAME] [--chapter 01]
                                [--out _build/grades] [--timeout 60] [--jobs 2]
+    python -m coursework merge GRADING_RUN
     python -m coursework lint [CHAPTER ...]
     python -m coursework selftest [CHAPTER ...]
 
@@ -14,6 +15,8 @@ release   freezes chapters as an assignment: their sources, the student notebook
 grade     runs submitted notebooks (files or folders of .ipynb) with the hidden checks put back
           and writes scores.csv (a row per student and exercise), totals.csv and report.md.
           With --release, the checks come from the release's frozen chapters (refused if changed).
+merge     adds the hand marks written into a run's hand_grading.csv to its automatic scores:
+          final_totals.csv and final_gradebook.csv in the run's folder.
 lint      lists what breaks the exercise conventions of each chapter (tags, checks, labels).
 selftest  grades each chapter's reference solution (must score full marks) and its blank
           student notebook (must score 0 with no error outside the exercises).
@@ -135,6 +138,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge the hand marks of a grading run into its totals."""
+    paths = coursework.merge_hand_grades(args.folder)
+    for name, path in paths.items():
+        print(f"{name:9s} {path}")
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     """Print what breaks the exercise conventions of each chapter."""
     problems = 0
@@ -202,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--timeout", type=float, default=coursework.DEFAULT_TIMEOUT, help="seconds per cell")
     grade.add_argument("--jobs", type=int, default=jobs_default, help="notebooks graded at once")
     grade.set_defaults(run=cmd_grade)
+
+    merge = commands.add_parser("merge", help="add hand marks (hand_grading.csv) to a grading run's totals")
+    merge.add_argument("folder", help="one grading run's folder, e.g. _build/grades/2026-12-05_101500")
+    merge.set_defaults(run=cmd_merge)
 
     release = commands.add_parser("release", help="freeze chapters as an assignment")
     release.add_argument("chapters", nargs="+", help="chapters to hand out together")

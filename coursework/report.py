@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coursework._util import check_path
+from coursework.handgrading import write_hand_grading_queue
 from coursework.scoring import GradeResult
 
 
@@ -72,7 +73,7 @@ def grade_table(results: Iterable[GradeResult]) -> Any:
 
 
 def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -> dict[str, Path]:
-    """Write ``scores.csv`` (student x exercise), ``totals.csv``, ``report.md`` and a feedback file per student.
+    """Write ``scores.csv``, ``totals.csv``, ``report.md``, the hand-grading queue and a feedback file per student.
 
     Parameters
     ----------
@@ -84,7 +85,9 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     Returns
     -------
     dict of str to pathlib.Path
-        ``{"scores": ..., "totals": ..., "gradebook": ..., "report": ..., "feedback": ...}``.
+        ``{"scores": ..., "totals": ..., "gradebook": ..., "report": ..., "feedback": ...,
+        "hand_grading": ...}``. ``hand_grading.csv`` queues the written answers, one row per
+        student and exercise graded by hand, for :func:`coursework.merge_hand_grades`.
         ``gradebook.csv`` has one row per student and a column of points per chapter, the wide
         form a learning platform's grade import takes; the folder ``feedback``
         holds one Markdown file per submission, ``<student>__<chapter>.md``, with its score and,
@@ -178,6 +181,7 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
         "gradebook": gradebook_path,
         "report": report,
         "feedback": feedback,
+        "hand_grading": write_hand_grading_queue(results, folder),
     }
 
 

@@ -22,6 +22,7 @@ from coursework import (
     grade_submissions,
     grade_table,
     lint_chapter,
+    merge_hand_grades,
     read_chapter,
     reference_notebook,
     release_chapters,
@@ -89,6 +90,9 @@ CASES = [
     _c("release_chapters", "not a release", lambda t: release_chapters(t), FileNotFoundError, "release",
        "coursework release"),
     _c("release_chapters", "not a path", lambda t: release_chapters(None), T, "release", "path"),
+    _c("merge_hand_grades", "not a grading run", lambda t: merge_hand_grades(t), FileNotFoundError, "folder",
+       "make grade prints it"),
+    _c("merge_hand_grades", "not a path", lambda t: merge_hand_grades(2), T, "folder", "path"),
     _c("resolve_chapter", "no such chapter", lambda t: resolve_chapter("99", t), V, "99", "use one of"),
 ]
 
