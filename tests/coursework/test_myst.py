@@ -76,3 +76,10 @@ def test_an_instructor_only_admonition_is_left_out_of_the_hand_out():
     assert "Rubric" not in plain and "Criterion" not in plain and "instructor-only" not in plain
     assert plain.startswith("Before.") and "> **Note**\n>\n> Kept." in plain and plain.rstrip().endswith("After.")
 
+
+
+def test_the_capstone_rubric_is_on_the_website_but_not_in_the_student_notebook():
+    capstone = next(p for p in CHAPTERS if p.name.startswith("14_"))
+    assert "Rubric for instructors" in capstone.read_text(encoding="utf-8")
+    text = "\n".join(cell.source for cell in student_notebook(capstone).cells)
+    assert "Rubric for instructors" not in text and "Common slips to look for" not in text
