@@ -54,6 +54,20 @@ def first_line(source: str) -> str:
     return (lines[0][:60] + ("..." if len(lines[0]) > 60 else "")) if lines else "(empty)"
 
 
+def write_gradebook(totals: Any, points: str, available: str, path: Path) -> Path:
+    """Write the wide gradebook a learning platform imports: a row per student, a column per chapter, a total.
+
+    ``totals`` has a row per student and chapter; ``points`` names its column of points earned and
+    ``available`` its column of points available, which each chapter's column header states.
+    """
+    book = totals.pivot_table(index="student", columns="chapter", values=points, aggfunc="sum")
+    book.columns = [f"{chapter} (of {totals.loc[totals['chapter'] == chapter, available].max():g})"
+                    for chapter in book.columns]
+    book["total"] = book.sum(axis=1)
+    book.reset_index().to_csv(path, index=False)
+    return path
+
+
 def short(text: object, limit: int = 300) -> str:
     """Return one line of at most ``limit`` characters, without terminal colour codes: for reports."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from coursework._util import check_path
+from coursework._util import check_path, write_gradebook
 from coursework.scoring import GradeResult
 
 QUEUE = "hand_grading.csv"
@@ -167,11 +167,5 @@ def merge_hand_grades(folder: str | os.PathLike) -> dict[str, Path]:
     final = pd.DataFrame.from_records(records)
     totals_path = run / "final_totals.csv"
     final.to_csv(totals_path, index=False)
-    gradebook = final.pivot_table(index="student", columns="chapter", values="total", aggfunc="sum")
-    gradebook.columns = [
-        f"{chapter} (of {final.loc[final['chapter'] == chapter, 'total_max'].max():g})" for chapter in gradebook.columns
-    ]
-    gradebook["total"] = gradebook.sum(axis=1)
-    gradebook_path = run / "final_gradebook.csv"
-    gradebook.reset_index().to_csv(gradebook_path, index=False)
+    gradebook_path = write_gradebook(final, "total", "total_max", run / "final_gradebook.csv")
     return {"totals": totals_path, "gradebook": gradebook_path}

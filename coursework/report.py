@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from coursework._util import check_path
+from coursework._util import check_path, write_gradebook
 from coursework.handgrading import write_hand_grading_queue
 from coursework.scoring import GradeResult
 
@@ -128,12 +128,7 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
     )
     totals_path = folder / "totals.csv"
     totals.to_csv(totals_path, index=False)
-    gradebook = totals.pivot_table(index="student", columns="chapter", values="score", aggfunc="sum")
-    gradebook.columns = [f"{chapter} (of {int(totals.loc[totals['chapter'] == chapter, 'max_score'].max())})"
-                         for chapter in gradebook.columns]
-    gradebook["total"] = gradebook.sum(axis=1)
-    gradebook_path = folder / "gradebook.csv"
-    gradebook.reset_index().to_csv(gradebook_path, index=False)
+    gradebook_path = write_gradebook(totals, "score", "max_score", folder / "gradebook.csv")
 
     lines = ["# Grades", "", f"{len(results)} submission(s). A graded exercise scores 1 when all its checks pass.", ""]
     symbol = {"pass": "1", "manual": "manual"}
