@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,9 +52,13 @@ class Context:
     citations: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # key -> (authors, year, entry)
 
 
+_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303"}
+
+
 def _strip_tex(text: str) -> str:
-    text = re.sub(r"\\[\"'`^~]\{?(\w)\}?", r"\1", text)  # {\"u} -> u
-    return re.sub(r"[{}]", "", text).strip()
+    r"""Return plain text from BibTeX: accents become letters (``L{\"u}dtke`` -> Lüdtke), braces go."""
+    text = re.sub(r"\\([\"'`^~])\{?(\w)\}?", lambda m: m.group(2) + _ACCENTS[m.group(1)], text)
+    return unicodedata.normalize("NFC", re.sub(r"[{}]", "", text)).strip()
 
 
 def _bib_entries(path: Path) -> dict[str, tuple[str, str, str]]:

@@ -83,3 +83,10 @@ def test_the_capstone_rubric_is_on_the_website_but_not_in_the_student_notebook()
     assert "Rubric for instructors" in capstone.read_text(encoding="utf-8")
     text = "\n".join(cell.source for cell in student_notebook(capstone).cells)
     assert "Rubric for instructors" not in text and "Common slips to look for" not in text
+
+
+def test_accented_names_from_the_bibliography_keep_their_accents():
+    # references.bib writes Lüdtke and Muthén as L{\"u}dtke and Muth{\'e}n; the hand-out must not drop the accents.
+    context = book_context()
+    assert plain_markdown("{cite:t}`ludtke2008latent`", context)[0] == "Lüdtke et al. (2008)"
+    assert "Muthén, Bengt" in context.citations["ludtke2008latent"][2]
