@@ -264,35 +264,50 @@ def least_squares_intercepts(
         )
     y = check_numeric(data, outcome, role="outcome")
     x = [check_numeric(data, p, role="predictor") for p in predictors]
+    # The dummy-variable regression solved without its dummies (Frisch-Waugh-Lovell): the slopes
+    # come from each predictor's deviations from its group mean, and each intercept is the group's
+    # mean of outcome - predictors @ slopes. Same numbers as the full design, with a p x p solve.
     if group is None:
-        labels = pd.Index(["all"])
-        dummies = np.ones((len(data), 1))
+        labels, codes = pd.Index(["all"]), np.zeros(len(data), dtype=np.intp)
     else:
         index = encode_groups(data, group)
-        labels = index.labels
-        dummies = np.zeros((len(data), index.n_groups))
-        dummies[np.arange(len(data)), index.codes] = 1.0
-    design = np.column_stack([dummies, *x]) if x else dummies
-    coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
-    if rank < design.shape[1]:
+        labels, codes = index.labels, index.codes
+    counts = np.bincount(codes, minlength=len(labels)).astype(float)
+
+    def group_means(values: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, values, len(labels)) / counts
+
+    x_matrix = np.column_stack(x) if x else np.zeros((len(y), 0))
+    x_means = np.array([group_means(column) for column in x_matrix.T]).reshape(len(predictors), len(labels)).T
+    y_means = group_means(y)
+    x_within = x_matrix - x_means[codes]
+    # A predictor constant within every group has (nearly) zero deviations; two predictors whose
+    # deviations are proportional are collinear too. Either way the intercepts cannot be separated.
+    spread = np.sqrt((x_within**2).sum(axis=0)) / (np.sqrt((x_matrix**2).sum(axis=0)) + 1.0)
+    rank = np.linalg.matrix_rank(x_within) if x and (spread > 1e-10).all() else 0
+    n_coef = len(labels) + len(predictors)
+    if rank < len(predictors):
         raise ValueError(
-            f"The predictors {predictors} are collinear with the intercepts (rank {rank} < "
-            f"{design.shape[1]} columns): a predictor is constant, or constant within every group. Drop it."
+            f"The predictors {predictors} are collinear with the intercepts (rank {len(labels) + rank} < "
+            f"{n_coef} columns): a predictor is constant, or constant within every group. Drop it."
         )
-    residual = y - design @ coef
-    dof = len(y) - design.shape[1]
+    gram_inv = np.linalg.inv(x_within.T @ x_within)
+    slopes = gram_inv @ (x_within.T @ (y - y_means[codes]))
+    intercepts = y_means - x_means @ slopes
+    residual = y - intercepts[codes] - x_matrix @ slopes
+    dof = len(y) - n_coef
     if dof <= 0:
         every = f" every group in {group!r} has a single row, so" if group is not None and len(labels) == len(y) else ""
         raise ValueError(
-            f"Too few rows ({len(y)}) for {design.shape[1]} coefficients:{every} no residual variance is left. "
+            f"Too few rows ({len(y)}) for {n_coef} coefficients:{every} no residual variance is left. "
             "Use larger groups, fewer predictors, or group=None for one common intercept."
         )
     sigma = float(np.sqrt(residual @ residual / dof))
-    covariance = sigma**2 * np.linalg.inv(design.T @ design)
-    n_int = dummies.shape[1]
+    # Var(intercept_j) = sigma^2 (1/n_j + xbar_j' (X_w' X_w)^-1 xbar_j), the diagonal of the full inverse.
+    variance = sigma**2 * (1.0 / counts + np.einsum("jk,kl,jl->j", x_means, gram_inv, x_means))
     return {
-        "intercepts": pd.Series(coef[:n_int], index=labels, name="intercept"),
-        "slopes": pd.Series(coef[n_int:], index=pd.Index(predictors, name="predictor"), name="slope"),
+        "intercepts": pd.Series(intercepts, index=labels, name="intercept"),
+        "slopes": pd.Series(slopes, index=pd.Index(predictors, name="predictor"), name="slope"),
         "sigma": sigma,
-        "standard_errors": pd.Series(np.sqrt(np.diag(covariance))[:n_int], index=labels, name="se"),
+        "standard_errors": pd.Series(np.sqrt(variance), index=labels, name="se"),
     }

@@ -259,6 +259,40 @@ def test_standard_errors_are_sigma_over_root_n_without_predictors():
     np.testing.assert_allclose(fit["standard_errors"].to_numpy(), fit["sigma"] / np.sqrt([4, 16, 64]), rtol=1e-10)
 
 
+@pytest.mark.parametrize("group", ["g", None])
+def test_least_squares_equals_the_full_dummy_design(group):
+    # The function solves the dummy-variable regression without building the dummies; the full
+    # design, solved and inverted directly, must give the same intercepts, slopes, sigma and
+    # standard errors (the SEs include the slopes' uncertainty, not just sigma / sqrt(n)).
+    rng = np.random.default_rng(11)
+    data = pd.DataFrame({"g": rng.choice(list("pqrstu"), 300), "x1": rng.normal(3.0, 2.0, 300)})
+    data["x2"] = rng.normal(size=300) + 0.5 * data["x1"] + data["g"].map({c: i for i, c in enumerate("pqrstu")})
+    data["y"] = rng.normal(size=300) * 2.0 + 1.5 * data["x1"] - data["x2"]
+    fit = least_squares_intercepts(data, "y", ["x1", "x2"], group=group)
+    labels = sorted(data["g"].unique()) if group else ["all"]
+    dummies = (data["g"].to_numpy()[:, None] == np.array(labels)) if group else np.ones((300, 1))
+    design = np.column_stack([dummies.astype(float), data[["x1", "x2"]].to_numpy()])
+    coef = np.linalg.solve(design.T @ design, design.T @ data["y"].to_numpy())
+    residual = data["y"].to_numpy() - design @ coef
+    sigma = np.sqrt(residual @ residual / (300 - design.shape[1]))
+    se = sigma * np.sqrt(np.diag(np.linalg.inv(design.T @ design)))
+    np.testing.assert_allclose(fit["intercepts"].to_numpy(), coef[: len(labels)], rtol=1e-9)
+    np.testing.assert_allclose(fit["slopes"].to_numpy(), coef[len(labels) :], rtol=1e-9)
+    assert fit["sigma"] == pytest.approx(sigma, rel=1e-9)
+    np.testing.assert_allclose(fit["standard_errors"].to_numpy(), se[: len(labels)], rtol=1e-9)
+    assert fit["standard_errors"].iloc[0] > fit["sigma"] / np.sqrt(dummies[:, 0].sum()) * 1.01
+
+
+def test_predictors_collinear_through_group_constants():
+    # x2 = x1 + a group constant: each varies within groups, but not independently of the other.
+    rng = np.random.default_rng(12)
+    data = pd.DataFrame({"g": np.repeat(list("abcd"), 5), "x1": rng.normal(size=20), "y": rng.normal(size=20)})
+    data["x2"] = data["x1"] + data["g"].map({"a": 1.0, "b": 2.0, "c": 0.0, "d": -1.0})
+    with pytest.raises(ValueError, match="collinear"):
+        least_squares_intercepts(data, "y", ["x1", "x2"], group="g")
+    assert least_squares_intercepts(data, "y", ["x1", "x2"])["slopes"].notna().all()
+
+
 def test_predictor_constant_within_every_group_is_collinear(noiseless):
     data, intercepts = noiseless
     data = data.assign(school_level=data["g"].map({"a": 1.0, "b": 2.0, "c": 2.0, "d": 5.0}))
