@@ -50,13 +50,15 @@ def group_loo(
 ) -> object:
     """Leave-one-group-out PSIS-LOO for pass/fail counts: how well a model predicts a *new* school.
 
-    Leaving a school's counts out of a binomial fit and keeping its own effect (the default
-    of ``az.loo`` on the model's likelihood) asks how well a school's own parameter, learned
-    from nothing, predicts it: importance sampling then fails for large schools (Pareto k above
-    0.7). Here each school's effect is integrated out over the population distribution
-    Normal(``mu``, ``tau``) (:func:`integrated_log_likelihood`), so the question becomes how
-    probable the school's counts are for a school the model has never seen, and the
-    importance weights only need to undo the school's small influence on ``mu`` and ``tau``.
+    Leaving a school's counts out is one question, whichever way it is computed: how probable
+    are the school's counts for a school the model has never seen? ``az.loo`` on the model's
+    likelihood answers it by reweighting draws in which the school's own effect was learned
+    from its data; for a large school the posterior with and without those data are too far
+    apart, and importance sampling fails (Pareto k above 0.7). Here each school's effect is
+    integrated out over the population distribution Normal(``mu``, ``tau``)
+    (:func:`integrated_log_likelihood`) before reweighting, so the importance weights only need
+    to undo the school's small influence on ``mu`` and ``tau``: the same leave-one-school-out
+    elpd, computed stably.
 
     - partial pooling: ``mu="mu"``, ``tau="tau"`` (the learned population);
     - no pooling: ``mu=0.0``, ``tau=prior_scale`` (a new school knows only its fixed prior);
