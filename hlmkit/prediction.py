@@ -309,10 +309,14 @@ class EvidenceUpdate:
     weights : numpy.ndarray
         One normalised importance weight per draw (they sum to 1).
     pareto_k : float
-        Pareto shape of the weights: below 0.7 the reweighting is reliable; above it the new
-        data say much more than the draws can represent (refit the model with the new data).
+        Pareto shape of the weights' upper tail: above 0.7 the reweighting is unreliable (refit
+        the model with the new data). A binomial likelihood is bounded, so its weights get a
+        heavy tail only once very few draws carry them: k can stay low while the new data
+        outweigh the old, so check ``ess`` too.
     ess : float
-        Effective number of draws after reweighting, :math:`1 / \sum_s w_s^2`.
+        Effective number of draws after reweighting, :math:`1 / \sum_s w_s^2`. It falls as the
+        new evidence grows; refit once it is below what the quantities you report need (the
+        book asks for ``MIN_ESS``).
     """
 
     weights: np.ndarray
@@ -349,8 +353,9 @@ def update_with_evidence(probability: np.ndarray, successes: int, trials: int) -
     If the draws :math:`p_s` represent the posterior given the old data, then the posterior
     given the old *and* the new data is the same set of draws weighted by the new data's
     likelihood, :math:`w_s \propto p_s^{k} (1 - p_s)^{n - k}`: new information is evidence
-    that multiplies the old posterior. The weights are Pareto-smoothed (PSIS, as in LOO) and
-    their Pareto k says whether the draws can carry the update (k < 0.7) or a refit is needed.
+    that multiplies the old posterior. The weights are Pareto-smoothed (PSIS, as in LOO). The
+    draws can carry the update while their Pareto k is below 0.7 *and* enough effective draws
+    are left: with much new evidence k stays low but ``ess`` collapses, and a refit is needed.
     Several cohorts of the same school combine by adding their counts.
 
     Parameters

@@ -273,6 +273,17 @@ def test_no_evidence_changes_nothing_and_overwhelming_evidence_is_flagged():
     assert overwhelmed.pareto_k > 0.7  # refit instead
 
 
+def test_much_new_evidence_shows_in_ess_before_pareto_k():
+    """A bounded likelihood keeps k low while the effective draws collapse: ess is the warning."""
+    from hlmkit import MIN_ESS
+
+    p = np.random.default_rng(13).beta(6, 14, size=4000)
+    ess = [update_with_evidence(p, round(0.3 * n), n).ess for n in (100, 1000, 10_000)]
+    assert ess[0] > ess[1] > ess[2]
+    heavy = update_with_evidence(p, 3000, 10_000)
+    assert heavy.pareto_k < 0.7 and heavy.ess < MIN_ESS
+
+
 @pytest.mark.parametrize(
     ("probability", "successes", "trials", "match"),
     [
