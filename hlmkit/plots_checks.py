@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 
 from hlmkit._plotting import _axes
 from hlmkit._validate import check_array, check_count, check_number, check_unique_columns
-from hlmkit.style import PALETTE, STRATEGY_COLORS
+from hlmkit.style import PALETTE, STRATEGY_COLORS, plain_log_ticks
 
 
 def plot_predictive_statistic(replicated: np.ndarray, observed: float, *, ax: Axes | None = None,
@@ -124,6 +124,7 @@ def plot_pareto_k(pareto_k: np.ndarray, sizes: np.ndarray, *, good_k: float = 0.
     ax.scatter(n[bad], k[bad], s=16, color=PALETTE["vermillion"], label=f"k > {good_k:.2f} ({int(bad.sum())})")
     ax.axhline(good_k, color=PALETTE["black"], linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    plain_log_ticks(ax, "x")  # pupils are counted in plain numbers, not powers of ten
     ax.set_xlabel(f"pupils in the left-out {label} (log scale)")
     ax.set_ylabel("Pareto k")
     ax.legend(loc="upper left", fontsize=9)

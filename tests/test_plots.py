@@ -15,6 +15,7 @@ from hlmkit import (
     plot_caterpillar,
     plot_group_means,
     plot_group_residuals,
+    plot_pareto_k,
     plot_shrinkage,
 )
 
@@ -231,6 +232,13 @@ def test_plain_log_ticks_label_only_2_and_5_on_a_long_axis(ax):
     plain_log_ticks(ax, "x")
     assert _tick_labels(ax, minor=False) == ["1", "10", "100", "1000"]
     assert set(_tick_labels(ax, minor=True)) == {"2", "5", "20", "50", "200", "500"}
+
+
+def test_pareto_k_plot_labels_sizes_in_plain_numbers(ax):
+    plot_pareto_k([0.1, 0.9, 0.4], [5, 300, 40], ax=ax)
+    labels = _tick_labels(ax, minor=False) + _tick_labels(ax, minor=True)
+    assert "10" in labels and "100" in labels
+    assert not any("^" in t or "times" in t for t in labels)
 
 
 def test_plain_log_ticks_leave_a_linear_axis_alone(ax):
