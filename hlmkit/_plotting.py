@@ -25,6 +25,15 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _check_members(members: object) -> str:
+    """Return ``members``, the plural noun for what a group holds ("pupils", "homes")."""
+    if not isinstance(members, str) or not members.strip():
+        raise TypeError(
+            f"`members` must be a plural noun for what a group holds, e.g. 'pupils' or 'homes'; got {members!r}."
+        )
+    return members.strip()
+
+
 def _check_series(values: object, argument: str) -> pd.Series:
     if not isinstance(values, pd.Series):
         raise TypeError(f"`{argument}` must be a pandas Series indexed by group label, got {type(values).__name__}.")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from hlmkit._plotting import _axes, _check_series, _check_table, _finite, _positive_sizes
+from hlmkit._plotting import _axes, _check_members, _check_series, _check_table, _finite, _positive_sizes
 from hlmkit._validate import check_array, check_number
 from hlmkit.style import PALETTE, STRATEGY_COLORS, plain_log_ticks
 
@@ -23,7 +23,7 @@ def _no_and_partial_pooling(ax: Axes, x: np.ndarray, before: np.ndarray, after: 
 
 
 def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, ax: Axes | None = None,
-                     label: str = "school", outcome: str = "literacy") -> Axes:
+                     label: str = "school", outcome: str = "literacy", members: str = "pupils") -> Axes:
     """Raw group means against group size (log scale): small groups scatter widest.
 
     Parameters
@@ -36,6 +36,9 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
         Axes to draw on (a new figure if omitted).
     label, outcome : str
         Words for the axis labels.
+    members : str
+        What a group is made of, in the plural, for the size axis and the mean line:
+        ``"pupils"`` (the default), ``"homes"`` for radon counties.
 
     Returns
     -------
@@ -44,7 +47,7 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
     Raises
     ------
     TypeError
-        If ``summary`` is not a DataFrame or holds text.
+        If ``summary`` is not a DataFrame or holds text, or ``members`` is not a word.
     KeyError
         If ``summary`` lacks ``n`` or ``mean``.
     ValueError
@@ -61,23 +64,24 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
     """
     _check_table(summary, "summary", ["n", "mean"], "hlmkit.group_summary", "'n' and 'mean'")
     _positive_sizes(summary["n"], "summary['n']")
+    members = _check_members(members)
     if grand_mean is not None:
         grand_mean = check_number(grand_mean, "grand_mean")
     ax = _axes(ax)
     ax.scatter(summary["n"], summary["mean"], s=22, color=PALETTE["blue"], alpha=0.75, edgecolor="white", linewidth=0.5)
     if grand_mean is not None:
-        ax.axhline(grand_mean, color=PALETTE["black"], linestyle="--", linewidth=1, label="mean of all students")
+        ax.axhline(grand_mean, color=PALETTE["black"], linestyle="--", linewidth=1, label=f"mean of all {members}")
         ax.legend(loc="upper right")
     ax.set_xscale("log")
     plain_log_ticks(ax, "x")
-    ax.set_xlabel(f"pupils tested in the {label} (log scale)")
+    ax.set_xlabel(f"{members} in the {label} (log scale)")
     ax.set_ylabel(f"{label} mean {outcome}")
     return ax
 
 
 def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.Series, *,
                    grand_mean: float, ax: Axes | None = None, label: str = "school",
-                   outcome: str = "literacy") -> Axes:
+                   outcome: str = "literacy", members: str = "pupils") -> Axes:
     """Draw the shrinkage plot: each group's no-pooling estimate pulled to its partial-pooling estimate.
 
     Groups are placed by size (log scale); an arrow runs from the no-pooling estimate
@@ -96,6 +100,9 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
         Axes to draw on.
     label, outcome : str
         Words for the axis labels.
+    members : str
+        What a group is made of, in the plural, for the size axis: ``"pupils"`` (the default),
+        ``"homes"`` for radon counties.
 
     Returns
     -------
@@ -104,7 +111,7 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
     Raises
     ------
     TypeError
-        If an estimate or size argument is not a Series.
+        If an estimate or size argument is not a Series, or ``members`` is not a word.
     ValueError
         If the three Series do not cover the same groups, an estimate or ``grand_mean`` is
         not finite, or a size is not positive.
@@ -127,6 +134,7 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
     _finite(partial_pooling, "partial_pooling")
     _positive_sizes(sizes.reindex(groups))
     grand_mean = check_number(grand_mean, "grand_mean")
+    members = _check_members(members)
     n = sizes.reindex(groups).to_numpy(dtype=float)
     before = no_pooling.to_numpy(dtype=float)
     after = partial_pooling.reindex(groups).to_numpy(dtype=float)
@@ -140,7 +148,7 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
                label="population mean")
     ax.set_xscale("log")
     plain_log_ticks(ax, "x")
-    ax.set_xlabel(f"pupils in the {label} (log scale)")
+    ax.set_xlabel(f"{members} in the {label} (log scale)")
     ax.set_ylabel(f"estimated {label} {outcome}")
     # Above the axes, in one row: a legend inside would cover the small groups' points.
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=9, frameon=False)

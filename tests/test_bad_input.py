@@ -2100,6 +2100,23 @@ SPECIFIC: list[Case] = [
     ),
     _c(
         "plot_group_means",
+        "empty members",
+        lambda t: plot_group_means(pd.DataFrame({"n": [1, 2], "mean": [1.0, 2.0]}), members=" "),
+        T,
+        "members",
+        "plural noun",
+    ),
+    _c(
+        "plot_shrinkage",
+        "members not text",
+        lambda t: plot_shrinkage(pd.Series({"a": 1.0}), pd.Series({"a": 1.0}), pd.Series({"a": 5}), grand_mean=0.0,
+                                 members=3),
+        T,
+        "members",
+        "plural noun",
+    ),
+    _c(
+        "plot_group_means",
         "NaN grand mean",
         lambda t: plot_group_means(pd.DataFrame({"n": [1, 2], "mean": [1.0, 2.0]}), grand_mean=np.nan),
         V,

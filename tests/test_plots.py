@@ -241,6 +241,19 @@ def test_pareto_k_plot_labels_sizes_in_plain_numbers(ax):
     assert not any("^" in t or "times" in t for t in labels)
 
 
+def test_group_plots_name_what_a_group_holds(ax):
+    summary = pd.DataFrame({"n": [3, 40], "mean": [1.0, 1.5]})
+    plot_group_means(summary, grand_mean=1.2, label="county", members="homes", ax=ax)
+    assert ax.get_xlabel() == "homes in the county (log scale)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["mean of all homes"]
+    _, other = plt.subplots()
+    plot_shrinkage(pd.Series({"a": 1.0, "b": 2.0}), pd.Series({"a": 1.2, "b": 1.9}), pd.Series({"a": 3, "b": 40}),
+                   grand_mean=1.5, label="county", members="homes", ax=other)
+    assert other.get_xlabel() == "homes in the county (log scale)"
+    plot_group_means(summary, ax=other)
+    assert other.get_xlabel() == "pupils in the school (log scale)"
+
+
 def test_plain_log_ticks_leave_a_linear_axis_alone(ax):
     ax.plot([0, 10], [0, 1])
     before = type(ax.xaxis.get_major_formatter())
