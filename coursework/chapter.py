@@ -42,8 +42,11 @@ HIDDEN_TAG = "hidden-check"
 REMOVE_TAG = "remove-cell"
 STUB_MARK = "# YOUR CODE HERE"
 ANSWER_MARK = "YOUR ANSWER HERE"
-#: Exercises per chapter that the book asks for.
+#: Exercises per chapter that the conventions ask for (the book asks more: tests/test_exercise_tiers.py).
 MIN_EXERCISES = 3
+#: The tiers an exercise may give as its title (``{exercise} Model``): explain an idea in words,
+#: compute from data, or write or change a PyMC model.
+TIERS = ("Understand", "Compute", "Model")
 #: Default per-cell timeout of the grader, in seconds.
 
 #: A chapter of three exercises in the coursework markup; the examples in the docstrings read it.
@@ -74,10 +77,13 @@ class Exercise:
         Whether the solution has text (a ``{solution}`` directive or text in a gated solution).
     has_solution : bool
         Whether a ``{solution}`` or ``{solution-start}`` refers to the exercise.
+    tier : str or None
+        The directive's title when it is one of :data:`TIERS` (``{exercise} Model``), else None.
     """
 
     label: str
     number: int
+    tier: str | None = None
     solution_cells: list[int] = field(default_factory=list)
     public_checks: list[int] = field(default_factory=list)
     hidden_checks: list[int] = field(default_factory=list)
@@ -228,14 +234,19 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
     code_index = 0
     where = f"{name}"
 
-    def add_exercise(label: str | None, line: str) -> str | None:
+    def add_exercise(label: str | None, line: str, title: str) -> str | None:
         if not label:
             problems.append(f"{where}: an exercise has no :label: ({line.strip()!r}); add `:label: ex-...`.")
             return None
         if label in exercises:
             problems.append(f"{where}: exercise label {label!r} is used twice.")
             return label
-        exercises[label] = Exercise(label=label, number=len(exercises) + 1)
+        if title and title not in TIERS:
+            problems.append(
+                f"{where}: exercise {label} has the title {title!r}; an exercise's title is its tier, "
+                f"one of {', '.join(TIERS)} (or no title)."
+            )
+        exercises[label] = Exercise(label=label, number=len(exercises) + 1, tier=title if title in TIERS else None)
         return label
 
     def solution_for(label: str, line: str) -> str | None:
@@ -327,7 +338,7 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
             label = (match["arg"].split() or [None])[0]
             _flush(pieces, text, gated, cell_number)
             if directive in ("exercise", "exercise-start"):
-                current = add_exercise(_options(body).get("label"), line)
+                current = add_exercise(_options(body).get("label"), line, match["arg"])
                 pieces.append(_Piece("exercise", block, current, md_cell=cell_number))
             elif directive == "exercise-end":
                 pieces.append(_Piece("exercise-end", block, md_cell=cell_number))

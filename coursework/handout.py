@@ -56,7 +56,8 @@ def _exercise_markdown(piece: _Piece, chapter: Chapter) -> list[str]:
     content = body[len(options) :]
     exercise = chapter.exercises.get(piece.label or "")
     number = f" {exercise.number}" if exercise else ""
-    title = f"**Exercise{number}** (`{piece.label}`)" if piece.label else f"**Exercise{number}**"
+    tier = f" · {exercise.tier.lower()}" if exercise and exercise.tier else ""
+    title = f"**Exercise{number}**{tier} (`{piece.label}`)" if piece.label else f"**Exercise{number}**{tier}"
     return [title, "", *content]
 
 

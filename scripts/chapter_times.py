@@ -4,15 +4,16 @@
 
 Words are counted in the prose of each chapter (code cells and directives' options left out) and
 read at 150 words a minute, a pace for technical text with equations; running time is the median
-over the seed sweep's runs of the chapter's current source (bench/seeds.csv: whole chapter,
+over the seed sweep's runs of the chapter's current code (bench/seeds.csv: whole chapter,
 solutions included, on the 2-core machine of the sweep). Prints a Markdown table.
 """
 
 import csv
-import hashlib
 import re
 import statistics
 from pathlib import Path
+
+from seeds import code_hash  # the same key as the sweep's record (scripts/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS_PER_MINUTE = 150
@@ -34,8 +35,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for path in sorted((ROOT / "chapters").glob("*.md")):
         text = path.read_text()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        seconds = [float(r["seconds"]) for r in rows if r["chapter"] == path.stem and r["source_sha256"] == digest]
+        digest = code_hash(path)
+        seconds = [float(r["seconds"]) for r in rows if r["chapter"] == path.stem and r["code_sha256"] == digest]
         words = prose_words(text)
         running = f"{statistics.median(seconds):.0f}" if seconds else "not swept"
         exercises = text.count("```{exercise}")

@@ -10,10 +10,14 @@ time with ``NUMBA_CPU_NAME=generic``, so the sampler's compiled code is generate
 x86-64 CPU: a stand-in for a student's laptop with another processor. Each run appends or
 replaces one row of ``bench/seeds.csv``:
 
-    chapter, source_sha256, seed, cpu, passed, seconds, error
+    chapter, code_sha256, source_sha256, seed, cpu, passed, seconds, error
 
-``check`` reads that file and fails when a chapter's *current* source (its sha256) has a
-recorded failure, or fewer than ``--required`` distinct passing seeds.
+``check`` reads that file and fails when a chapter's *current* code has a recorded failure, or
+fewer than ``--required`` distinct passing seeds. A run is keyed by ``code_sha256``, the hash of
+what the kernel executes: the front matter (kernel) and every ``{code-cell}`` with its options
+and tags, in order (:func:`code_hash`). Prose between the cells is not executed, so an edit to it
+cannot change what a seed does and needs no new sweep; any edit to a cell does.
+``source_sha256`` (the whole file) is kept for the record's history.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 RESULTS = ROOT / "bench" / "seeds.csv"
-COLUMNS = ["chapter", "source_sha256", "seed", "cpu", "passed", "seconds", "error"]
+COLUMNS = ["chapter", "code_sha256", "source_sha256", "seed", "cpu", "passed", "seconds", "error"]
 CELL_TIMEOUT = 600
 
 
@@ -52,7 +56,39 @@ def chapter_paths(selection: list[str] | None) -> list[Path]:
 
 
 def source_hash(path: Path) -> str:
+    """The sha256 of the whole chapter file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def executed_text(text: str) -> str:
+    """What a kernel executes of a MyST notebook: its front matter and its code cells, in order.
+
+    A code cell runs from a line opening with a fence of backticks and ``{code-cell}`` to the
+    next line that is the same fence alone; its options (``:tags:`` or a ``---`` block) are kept,
+    because tags decide how a cell runs (``raises-exception``) and what the checks see.
+    """
+    lines = text.splitlines()
+    kept: list[str] = []
+    if lines and lines[0] == "---":
+        end = lines.index("---", 1) if "---" in lines[1:] else 0
+        kept += lines[: end + 1]
+    fence = None
+    for line in lines:
+        if fence is None:
+            opening = re.match(r"^(`{3,})\{code-cell\}", line)
+            if opening:
+                fence = opening.group(1)
+                kept.append(line)
+        else:
+            kept.append(line)
+            if line.rstrip() == fence:
+                fence = None
+    return "\n".join(kept) + "\n"
+
+
+def code_hash(path: Path) -> str:
+    """The sha256 of what the kernel executes of a chapter (:func:`executed_text`)."""
+    return hashlib.sha256(executed_text(path.read_text()).encode()).hexdigest()
 
 
 def host_cpu() -> str:
@@ -133,7 +169,7 @@ def _locked():
 
 def write_rows(rows: list[dict]) -> None:
     rows = sorted(
-        rows, key=lambda r: (r["chapter"], r["cpu"] == "generic", r["cpu"], int(r["seed"]), r["source_sha256"])
+        rows, key=lambda r: (r["chapter"], r["cpu"] == "generic", r["cpu"], int(r["seed"]), r["code_sha256"])
     )
     RESULTS.parent.mkdir(exist_ok=True)
     with RESULTS.open("w", newline="") as handle:
@@ -150,8 +186,9 @@ def command_run(args: argparse.Namespace) -> int:
     # failing chapter shows up in the first minutes of a long sweep, not at its end.
     generic = set(seeds[: args.generic])
     jobs = [(p, s, c) for s in seeds for p in paths for c in [host] + (["generic"] if s in generic else [])]
-    hashes = {p: source_hash(p) for p in paths}
-    done = {(r["chapter"], r["source_sha256"], r["seed"], r["cpu"]) for r in read_rows() if r["passed"] == "True"}
+    hashes = {p: code_hash(p) for p in paths}
+    sources = {p: source_hash(p) for p in paths}
+    done = {(r["chapter"], r["code_sha256"], r["seed"], r["cpu"]) for r in read_rows() if r["passed"] == "True"}
     if args.skip_passed:
         jobs = [(p, s, c) for p, s, c in jobs if (p.stem, hashes[p], str(s), c) not in done]
     print(f"Seed sweep: {len(jobs)} runs ({len(paths)} chapters), {args.jobs} at a time; host CPU {host}", flush=True)
@@ -166,12 +203,13 @@ def command_run(args: argparse.Namespace) -> int:
         futures = [pool.submit(work, job) for job in jobs]
         for future in as_completed(futures):
             (path, seed, cpu), result = future.result()
-            if source_hash(path) != hashes[path]:
+            if code_hash(path) != hashes[path]:
                 print(f"  {path.stem} changed during the sweep: its result for seed {seed} is not recorded")
                 continue
             row = {
                 "chapter": path.stem,
-                "source_sha256": hashes[path],
+                "code_sha256": hashes[path],
+                "source_sha256": sources[path],
                 "seed": str(seed),
                 "cpu": cpu,
                 "passed": str(result["passed"]),
@@ -182,8 +220,8 @@ def command_run(args: argparse.Namespace) -> int:
                 rows = [
                     r
                     for r in read_rows()
-                    if (r["chapter"], r["source_sha256"], r["seed"], r["cpu"])
-                    != (row["chapter"], row["source_sha256"], row["seed"], row["cpu"])
+                    if (r["chapter"], r["code_sha256"], r["seed"], r["cpu"])
+                    != (row["chapter"], row["code_sha256"], row["seed"], row["cpu"])
                 ]
                 write_rows(rows + [row])
             failures += not result["passed"]
@@ -204,8 +242,8 @@ def command_check(args: argparse.Namespace) -> int:
     problems = []
     lines = []
     for path in chapter_paths(None):
-        digest = source_hash(path)
-        current = [r for r in rows if r["chapter"] == path.stem and r["source_sha256"] == digest]
+        digest = code_hash(path)
+        current = [r for r in rows if r["chapter"] == path.stem and r["code_sha256"] == digest]
         failed = sorted({(r["seed"], r["cpu"]) for r in current if r["passed"] != "True"})
         passed = {r["seed"] for r in current if r["passed"] == "True"}
         generic = {r["seed"] for r in current if r["passed"] == "True" and r["cpu"] == "generic"}
@@ -231,8 +269,8 @@ def command_summary(args: argparse.Namespace) -> int:
     print("| chapter | seeds passing | of them also on a generic CPU | failing runs | median s | slowest s |")
     print("|---|---|---|---|---|---|")
     for path in chapter_paths(None):
-        digest = source_hash(path)
-        current = [r for r in rows if r["chapter"] == path.stem and r["source_sha256"] == digest]
+        digest = code_hash(path)
+        current = [r for r in rows if r["chapter"] == path.stem and r["code_sha256"] == digest]
         passed = {r["seed"] for r in current if r["passed"] == "True"}
         generic = {r["seed"] for r in current if r["passed"] == "True" and r["cpu"] == "generic"}
         failing = sum(r["passed"] != "True" for r in current)

@@ -39,6 +39,20 @@ def test_the_demo_chapter_of_the_examples_follows_the_conventions():
     assert find_leaks(student_notebook(chapter), chapter) == []
 
 
+def test_an_exercise_title_is_its_tier_and_the_hand_out_says_it(tmp_path):
+    chapter = read_chapter(DEMO_CHAPTER)
+    assert [e.tier for e in chapter.exercises.values()] == ["Compute", "Understand", "Understand"]
+    text = "\n".join(cell.source for cell in student_notebook(chapter).cells if cell.cell_type == "markdown")
+    assert "**Exercise 1** · compute (`ex-demo-sum`)" in text
+    assert "**Exercise 2** · understand (`ex-demo-why`)" in text
+    path = tmp_path / "99_demo.md"
+    titled = "{exercise} Understand\n:label: ex-demo-why"
+    path.write_text(DEMO_CHAPTER.read_text().replace(titled, titled.replace("Understand", "Hard")))
+    problems = lint_chapter(path)
+    assert len(problems) == 1 and "ex-demo-why has the title 'Hard'" in problems[0] and "Understand" in problems[0]
+    assert read_chapter(path).exercises["ex-demo-why"].tier is None
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=stem)
 def test_student_notebook_leaks_no_solution_hidden_check_or_output(path):
     chapter = read_chapter(path)
@@ -149,9 +163,10 @@ def test_solution_directives_in_other_fence_styles_are_stripped(tmp_path):
         "````{solution} ex-why-predict\n:class: dropdown\n\nA solution with code inside:\n\n"
         "```python\nsecret_value = 42  # nested fence\n```\n````\n\n"
     )
-    path = _mutated_chapter(
-        tmp_path, "```{exercise}\n:label: ex-why-funnel", extra + "```{exercise}\n:label: ex-why-funnel"
-    )
+    text = CH01.read_text(encoding="utf-8")
+    label = text.index(":label: ex-why-funnel")
+    directive = text[text.rindex("```{exercise}", 0, label) : label]  # with its tier title, if any
+    path = _mutated_chapter(tmp_path, directive + ":label: ex-why-funnel", extra + directive + ":label: ex-why-funnel")
     chapter = read_chapter(path)
     assert lint_chapter(chapter) == []
     notebook = student_notebook(chapter)
