@@ -31,8 +31,8 @@ def prose_words(text: str) -> int:
 def main() -> None:
     """Print the table."""
     rows = list(csv.DictReader((ROOT / "bench" / "seeds.csv").open()))
-    print("| chapter | exercises | words | reading, min | running, s (median) |")
-    print("|---|---|---|---|---|")
+    print("| chapter | exercises | of them Model | words | reading, min | running, s (median) |")
+    print("|---|---|---|---|---|---|")
     for path in sorted((ROOT / "chapters").glob("*.md")):
         text = path.read_text()
         digest = code_hash(path)
@@ -40,7 +40,8 @@ def main() -> None:
         words = prose_words(text)
         running = f"{statistics.median(seconds):.0f}" if seconds else "not swept"
         exercises = text.count("```{exercise}")
-        print(f"| {path.stem} | {exercises} | {words:,} | {round(words / WORDS_PER_MINUTE)} | {running} |")
+        models = text.count("```{exercise} Model")
+        print(f"| {path.stem} | {exercises} | {models} | {words:,} | {round(words / WORDS_PER_MINUTE)} | {running} |")
 
 
 if __name__ == "__main__":
