@@ -60,3 +60,22 @@ function keepFiguresLegible() {
 document.addEventListener("DOMContentLoaded", keepFiguresLegible);
 window.addEventListener("load", keepFiguresLegible);
 window.addEventListener("resize", keepFiguresLegible);
+
+// A solution's title reads "Solution to Exercise 4.2 (Model)", and sphinx-exercise makes the
+// words "Exercise 4.2 (Model)" a link back to the exercise. sphinx-togglebutton opens the solution
+// on a click anywhere in its title, but a click on those words followed the link instead: the page
+// jumped to the exercise, the solution stayed shut, and togglebutton threw a TypeError (it finds no
+// button under a link). A click on the link now opens or shuts the solution like the rest of the
+// title; the exercise sits just above it.
+document.addEventListener(
+  "click",
+  (event) => {
+    const link = event.target.closest && event.target.closest("div.solution.toggle > .admonition-title a");
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const button = link.closest(".admonition-title").querySelector(".toggle-button");
+    if (button) button.click();
+  },
+  true,
+);

@@ -103,15 +103,30 @@ def test_page_loads_renders_maths_and_images(page, server, name):
     assert not _unknown(page.console_errors), f"{name}: console errors {page.console_errors}"
 
 
-def test_solution_toggle_reveals_the_solution(page, server):
+@pytest.mark.parametrize("where", ["title", "link"])
+def test_solution_toggle_reveals_the_solution(page, server, where):
+    # A click on the title's words "Exercise N.M (tier)", which sphinx-exercise makes a link to the
+    # exercise, used to jump to the exercise and leave the solution shut (CI failed on it when the
+    # click landed on the words). Both places must open it, stay on the page, and shut it again.
     chapter = next(p for p in PAGES if p.startswith("chapters/"))
     page.goto(f"{server}/{chapter}.html", wait_until="networkidle")
     solution = page.locator("div.solution").first
     content = solution.locator("section").first
+    title = solution.locator(".admonition-title")
     assert not content.is_visible(), "solutions must start collapsed"
-    solution.locator(".admonition-title").click()
+    if where == "link":
+        target = title.locator("a")
+        assert target.count() == 1, "the solution's title should link to its exercise"
+        target.click()
+    else:
+        box = title.bounding_box()
+        assert box is not None
+        title.click(position={"x": box["width"] - 60, "y": box["height"] / 2})
     content.wait_for(state="visible", timeout=5_000)
-    assert content.is_visible()
+    assert "#" not in page.url, f"the click left the page for {page.url}"
+    title.locator("a" if where == "link" else ".toggle-button").click()
+    content.wait_for(state="hidden", timeout=5_000)
+    assert not _unknown(page.console_errors), f"console errors {page.console_errors}"
 
 
 def _open_dialogs(page):
