@@ -325,7 +325,7 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, labe
     -------
     pandas.DataFrame
         One row, labelled ``label``, with ``divergences``, ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``,
-        ``max_treedepth_hits``, ``sampling_time`` (s), ``ok`` and ``verdict``.
+        ``max_treedepth_hits``, ``sampling_s`` (seconds, including compilation), ``ok`` and ``verdict``.
 
     Raises
     ------
@@ -388,7 +388,7 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, labe
             "min_ess_bulk": [round(min_bulk)],
             "min_ess_tail": [round(min_tail)],
             "max_treedepth_hits": [depth_hits],
-            "sampling_time": [round(float(idata.attrs.get("sampling_time", np.nan)), 2)],
+            "sampling_s": [round(float(idata.attrs.get("sampling_time", np.nan)), 2)],
             "ok": [divergences == 0 and max_rhat <= MAX_RHAT and min_bulk >= MIN_ESS],
             "verdict": [verdict],
         },

@@ -71,7 +71,8 @@ def plot_group_means(summary: pd.DataFrame, *, grand_mean: float | None = None, 
     ax.scatter(summary["n"], summary["mean"], s=22, color=PALETTE["blue"], alpha=0.75, edgecolor="white", linewidth=0.5)
     if grand_mean is not None:
         ax.axhline(grand_mean, color=PALETTE["black"], linestyle="--", linewidth=1, label=f"mean of all {members}")
-        ax.legend(loc="upper right")
+        # Above the axes, where no group's point can sit under it.
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xscale("log")
     plain_log_ticks(ax, "x")
     ax.set_xlabel(f"{members} in the {label} (log scale)")

@@ -68,7 +68,7 @@ def test_diagnose_flags_the_centred_funnel(funnel_fit):
         assert "bulk ESS" in row["verdict"]
     if row["divergences"]:
         assert "non-centred" in row["verdict"]
-    assert row["sampling_time"] > 0
+    assert row["sampling_s"] > 0
 
 
 def test_check_convergence_fails_the_build_on_the_funnel(funnel_fit):

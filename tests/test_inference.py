@@ -33,7 +33,7 @@ DIAGNOSE_COLUMNS = [
     "min_ess_bulk",
     "min_ess_tail",
     "max_treedepth_hits",
-    "sampling_time",
+    "sampling_s",
     "ok",
     "verdict",
 ]
@@ -74,7 +74,7 @@ def test_the_fit_is_clean(partial_fit):
     assert row["max_r_hat"] <= MAX_RHAT
     assert row["min_ess_bulk"] >= MIN_ESS
     assert row["min_ess_tail"] > 0
-    assert row["sampling_time"] > 0
+    assert row["sampling_s"] > 0
     assert row["verdict"].startswith("clean")
 
 

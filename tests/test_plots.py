@@ -53,7 +53,12 @@ def test_group_means_reference_line(ax):
     summary = pd.DataFrame({"n": [5, 50], "mean": [480.0, 510.0]})
     plot_group_means(summary, grand_mean=500.0, ax=ax)
     assert [line.get_ydata()[0] for line in ax.lines] == [500.0]
-    assert ax.get_legend() is not None
+    legend = ax.get_legend()
+    assert legend is not None
+    # The legend sits above the axes, so it covers no group's point (Fig 1.4's sat on the data).
+    ax.figure.canvas.draw()
+    box = legend.get_window_extent().transformed(ax.transAxes.inverted())
+    assert box.y0 >= 1.0 - 1e-6, f"the legend reaches into the data area (bottom at {box.y0:.2f} of the axes)"
 
 
 def test_group_means_new_figure_when_no_axes_given():

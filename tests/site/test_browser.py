@@ -129,6 +129,15 @@ def test_solution_toggle_reveals_the_solution(page, server, where):
     assert not _unknown(page.console_errors), f"console errors {page.console_errors}"
 
 
+def test_a_chapter_downloads_as_a_notebook_or_a_pdf_not_as_raw_source(page, server):
+    page.goto(f"{server}/chapters/04_partial_pooling.html", wait_until="networkidle")
+    page.locator(".dropdown-download-buttons button.dropdown-toggle").first.click()
+    menu = page.locator(".dropdown-download-buttons .dropdown-menu").first
+    menu.wait_for(state="visible", timeout=5_000)
+    shown = [text.strip() for text in menu.locator(".dropdown-item:visible").all_inner_texts()]
+    assert shown == [".ipynb", ".pdf"], f"the download menu offers {shown}"
+
+
 def _open_dialogs(page):
     return page.evaluate("() => Array.from(document.querySelectorAll('dialog')).filter(d => d.open).map(d => d.id)")
 
