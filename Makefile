@@ -16,14 +16,17 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student student-check release grade merge bench seeds seeds-check clean clean-all
+.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student answers student-check release grade merge bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
 	@echo "make test       set up .venv and run every test (unit, strict build, site checks)"
 	@echo "make pdf        build the website, then print it as one PDF: $(BUILD)/html/borrowing-strength.pdf"
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
-	@echo "make student    write student notebooks (solutions and hidden checks removed) into $(BUILD)/student"
+	@echo "make student [CHAPTERS='02 03']   write student notebooks (solutions and hidden checks removed)"
+	@echo "                into $(BUILD)/student (default: every chapter)"
+	@echo "make answers [CHAPTERS='02 03']   write answers notebooks (reference solutions in, for instructors"
+	@echo "                only) into $(BUILD)/answers (default: every chapter)"
 	@echo "make student-check  run every chapter's student notebook as a student gets it (minutes)"
 	@echo "make release CHAPTERS='02 03' NAME=week-2   freeze an assignment into releases/NAME (hand out its student/)"
 	@echo "make grade SUBMISSIONS=dir [RELEASE=releases/NAME]   grade submitted notebooks into $(BUILD)/grades"
@@ -105,8 +108,14 @@ browser:
 	  fi; }
 
 # Coursework: student notebooks without solutions, and grading of submitted notebooks.
+# make student [CHAPTERS='02 03']: those chapters' student notebooks (default: every chapter)
 student: venv
-	$(BIN)/python -m coursework student --out $(BUILD)/student
+	$(BIN)/python -m coursework student $(CHAPTERS) --out $(BUILD)/student
+
+# make answers [CHAPTERS='02 03']: each chapter's answers notebook, the student notebook with the
+# reference solutions filled in (what the grader expects), for instructors only
+answers: venv
+	$(BIN)/python -m coursework answers $(CHAPTERS) --out $(BUILD)/answers
 
 # Every chapter's student version executed as a student gets it (make test runs chapters 2 and 4 so).
 student-check: venv

@@ -3,7 +3,8 @@
 A chapter is the one source of truth for its exercises; from it come the hand-outs, and against
 it the submissions are graded. Learners never import this package: their notebooks call only
 ``hlmkit.check`` and ``hlmkit.check_between``. Run it from the repository's root as
-``python -m coursework student|grade|lint|selftest`` (``make student``, ``make grade``).
+``python -m coursework student|answers|grade|lint|selftest`` (``make student``, ``make answers``,
+``make grade``).
 
 - :mod:`coursework.chapter` -- reading a chapter: exercises, solutions, checks, what breaks the markup;
 - :mod:`coursework.names` -- which names a code cell binds and uses (for stubs and broken cells);

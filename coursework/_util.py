@@ -58,12 +58,18 @@ def write_gradebook(totals: Any, points: str, available: str, path: Path) -> Pat
     """Write the wide gradebook a learning platform imports: a row per student, a column per chapter, a total.
 
     ``totals`` has a row per student and chapter; ``points`` names its column of points earned and
-    ``available`` its column of points available, which each chapter's column header states.
+    ``available`` its column of points available, which each chapter's column header states. An
+    empty ``points`` cell is no grade (a notebook that could not be read, for a person to look
+    at): its gradebook cell and its student's total stay empty, never 0, and a chapter nobody has
+    a grade in (the unknown chapter of an unreadable notebook) gets no column, since the platform
+    would make each column an assignment.
     """
-    book = totals.pivot_table(index="student", columns="chapter", values=points, aggfunc="sum")
+    book = totals.groupby(["student", "chapter"])[points].sum(min_count=1).unstack("chapter")
+    book = book.dropna(axis="columns", how="all")
     book.columns = [f"{chapter} (of {totals.loc[totals['chapter'] == chapter, available].max():g})"
                     for chapter in book.columns]
-    book["total"] = book.sum(axis=1)
+    ungraded = totals.groupby("student")[points].apply(lambda column: column.isna().any())
+    book["total"] = book.sum(axis=1, min_count=1).mask(ungraded.reindex(book.index, fill_value=False))
     book.reset_index().to_csv(path, index=False)
     return path
 

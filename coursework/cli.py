@@ -1,6 +1,7 @@
 """Coursework from the chapters: student notebooks, grading, and checks of the exercise markup.
 
     python -m coursework student [CHAPTER ...] [--out _build/student]
+    python -m coursework answers [CHAPTER ...] [--out _build/answers]
     python -m coursework release CHAPTER ... --out releases/NAME
     python -m coursework grade SUBMISSION ... [--release releases/NAME] [--chapter 01]
                                [--out _build/grades] [--timeout 60] [--jobs 2]
@@ -10,6 +11,9 @@
 
 student   writes one student notebook per chapter (solutions replaced by stubs, hidden checks
           removed, no outputs) and a README for students; refuses a notebook that would leak.
+answers   writes one answers notebook per chapter for the instructor: the student notebook with
+          every answer cell filled in with the reference solution (what a grader expects; it
+          scores full marks). Never hand these out.
 release   freezes chapters as an assignment: their sources, the student notebooks to hand out
           and a manifest of sha256 sums, in a new folder (never overwritten).
 grade     runs submitted notebooks (files or folders of .ipynb) with the hidden checks put back
@@ -89,6 +93,34 @@ def cmd_student(args: argparse.Namespace) -> int:
     return status
 
 
+ANSWERS_README = """# {title}: answers (for instructors only)
+
+One notebook per chapter: the student notebook with every answer cell filled in with the
+reference solution, the code the grader expects (it scores full marks). Written answers point
+to the solution on the book's website. These notebooks hold the solutions: never hand them out.
+"""
+
+
+def cmd_answers(args: argparse.Namespace) -> int:
+    """Write the answers notebook (the reference solutions filled in) of each chapter, and a README."""
+    import nbformat
+
+    started = time.perf_counter()
+    paths = _chapters(args.chapters, Path(args.chapters_dir))  # a name that matches nothing: nothing written
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        chapter = coursework.read_chapter(path)
+        target = out / f"{chapter.name}.ipynb"
+        nbformat.write(coursework.reference_notebook(chapter), target)
+        graded = sum(exercise.graded for exercise in chapter.exercises.values())
+        print(f"{target}  ({len(chapter.exercises)} exercises, {graded} with solution code the checks grade)")
+    (out / "README.md").write_text(ANSWERS_README.format(title="Borrowing Strength"), encoding="utf-8")
+    print(f"{len(paths)} answers notebook(s) in {out}/ in {time.perf_counter() - started:.1f} s "
+          "(they hold the solutions: keep them from students)")
+    return 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Freeze the chapters as an assignment in a new release folder."""
     paths = _chapters(args.chapters, Path(args.chapters_dir))
@@ -131,8 +163,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 2
     paths = coursework.write_grade_report(results, _run_folder(Path(args.out)))
     for result in results:
-        print(f"{result.student:30s} {result.chapter:28s} {result.score}/{result.max_score}  ({result.seconds:.0f} s)")
+        score = "NO GRADE" if result.needs_a_person else f"{result.score}/{result.max_score}"
+        print(f"{result.student:30s} {result.chapter:28s} {score}  ({result.seconds:.0f} s)")
     print(f"graded {len(results)} notebook(s) in {time.perf_counter() - started:.1f} s")
+    unread = [result for result in results if result.needs_a_person]
+    if unread:
+        print(f"{len(unread)} notebook(s) could not be read and need a person (open them by hand, or grade "
+              "again with --chapter; report.md, 'Needs a person'):")
+        for result in unread:
+            print(f"  {result.student}: {result.needs_a_person}")
     for name, path in paths.items():
         print(f"{name:7s} {path}")
     return 0
@@ -182,7 +221,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
             bad = [f"{row['exercise']}: {row['reason']}" for row in graded if row["score"] != 1]
         else:
             bad = [f"{row['exercise']} scored {row['score']}" for row in graded if row["score"] != 0]
-        bad += [f"note: {note}" for note in result.notes if "changed since" not in note]
+        bad += [f"note: {note}" for note in result.notes]
         verdict = ("ok" if graded else "ok (no auto-graded exercises: see lint)") if not bad else "FAILED"
         print(f"{result.chapter:28s} {kind:9s} {result.score}/{result.max_score}  {result.seconds:5.1f} s  {verdict}")
         for line in bad:
@@ -203,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     student.add_argument("chapters", nargs="*", help="chapters (default: all)")
     student.add_argument("--out", default=str(ROOT / "_build" / "student"), help="output folder")
     student.set_defaults(run=cmd_student)
+
+    answers = commands.add_parser("answers", help="write answers notebooks (reference solutions) for instructors")
+    answers.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    answers.add_argument("--out", default=str(ROOT / "_build" / "answers"), help="output folder")
+    answers.set_defaults(run=cmd_answers)
 
     jobs_default = max(1, min(4, os.cpu_count() or 1))
     grade = commands.add_parser("grade", help="grade submitted notebooks")

@@ -55,7 +55,8 @@ def grade_notebook(
     Returns
     -------
     GradeResult
-        A row per exercise (manual ones marked ``manual``), and notes.
+        A row per exercise (manual ones marked ``manual``), notes (what stopped the code
+        outside the exercises, in the order it ran) and warnings.
 
     Raises
     ------
@@ -96,9 +97,9 @@ def grade_notebook(
             result.fail_pending("unreadable", f"this notebook was made from chapter {made_from}, not {chapter.name}")
             return result
         if not made_from:
-            result.notes.append("the notebook has no coursework metadata (not made by `make student`?)")
+            result.warnings.append("the notebook has no coursework metadata (not made by `make student`?)")
         elif meta.get("source_sha256") != chapter.source_hash:
-            result.notes.append(
+            result.warnings.append(
                 "the chapter has changed since this notebook was handed out; graded with the current checks"
             )
         grading, roles = grading_notebook(notebook, chapter, result)
@@ -139,8 +140,7 @@ def _grade_job(submission: str, chapter_path: str | None, timeout: float, studen
         result = blank_result(None, student, submission)
         result.fail_pending(
             "unreadable",
-            "could not tell which chapter this notebook belongs to (unreadable, and no chapter name "
-            "in its file name): grade it with --chapter",
+            "could not read this notebook, nor tell which chapter it belongs to (no chapter name in its file name)",
         )
         return result
     try:

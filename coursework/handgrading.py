@@ -102,7 +102,9 @@ def merge_hand_grades(folder: str | os.PathLike) -> dict[str, Path]:
         ``{"totals": final_totals.csv, "gradebook": final_gradebook.csv}``. ``final_totals.csv`` has,
         per student and chapter, ``auto`` and ``auto_max`` (the checked exercises), ``hand`` and
         ``hand_max`` (the written ones), ``total``, ``total_max`` and ``unmarked`` (written answers
-        without points yet; they count 0 until marked).
+        without points yet; they count 0 until marked). A submission that needs a person (its
+        notebook could not be read) keeps ``auto`` and ``total`` empty, with the reason in
+        ``needs_a_person``.
 
     Raises
     ------
@@ -129,7 +131,8 @@ def merge_hand_grades(folder: str | os.PathLike) -> dict[str, Path]:
                 f"`folder` ({run}) is not a grading run: it has no {name}. Pass one run's folder, "
                 "e.g. _build/grades/2026-12-05_101500 (make grade prints it)."
             )
-    totals = pd.read_csv(run / "totals.csv", dtype={"student": str, "chapter": str})
+    totals = pd.read_csv(run / "totals.csv", dtype={"student": str, "chapter": str, "needs_a_person": str},
+                         keep_default_na=False, na_values={"score": [""]})
     queue = pd.read_csv(run / QUEUE, dtype={"student": str, "chapter": str, "exercise": str}, keep_default_na=True)
     missing = [c for c in ("student", "chapter", "exercise", "points", "max_points") if c not in queue.columns]
     if missing:
@@ -163,6 +166,7 @@ def merge_hand_grades(folder: str | os.PathLike) -> dict[str, Path]:
             "total": row["score"] + got,
             "total_max": row["max_score"] + most,
             "unmarked": int(unmarked),
+            "needs_a_person": row.get("needs_a_person", ""),  # no automatic grade: total stays empty
         })
     final = pd.DataFrame.from_records(records)
     totals_path = run / "final_totals.csv"

@@ -10,7 +10,7 @@ from typing import Any
 
 from coursework._util import check_path, write_gradebook
 from coursework.handgrading import write_hand_grading_queue
-from coursework.scoring import GradeResult
+from coursework.scoring import UNKNOWN_EXERCISE, GradeResult
 
 
 def _check_results(results: object) -> list[GradeResult]:
@@ -90,8 +90,11 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
         student and exercise graded by hand, for :func:`coursework.merge_hand_grades`.
         ``gradebook.csv`` has one row per student and a column of points per chapter, the wide
         form a learning platform's grade import takes; the folder ``feedback``
-        holds one Markdown file per submission, ``<student>__<chapter>.md``, with its score and,
-        for each exercise, what to fix.
+        holds one Markdown file per submission, ``<student>__<chapter>.md``, with its score, what
+        stopped its code first (a SyntaxError, a dead kernel: the root cause) and, for each
+        exercise, what to fix. A notebook that could not be read has no grade: ``report.md``
+        lists it under "Needs a person", ``totals.csv`` gives the reason in ``needs_a_person``
+        and leaves ``score`` empty, and its cell in ``gradebook.csv`` is empty, never 0.
 
     Raises
     ------
@@ -116,23 +119,37 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
             {
                 "student": r.student,
                 "chapter": r.chapter,
-                "score": r.score,
+                "score": None if r.needs_a_person else r.score,  # no grade is not a 0
                 "max_score": r.max_score,
                 "manual": sum(row["status"] == "manual" for row in r.rows),
                 "seconds": round(r.seconds, 1),
+                "needs_a_person": r.needs_a_person,
                 "submission": r.submission,
             }
             for r in results
         ],
-        columns=["student", "chapter", "score", "max_score", "manual", "seconds", "submission"],
+        columns=["student", "chapter", "score", "max_score", "manual", "seconds", "needs_a_person", "submission"],
     )
+    totals["score"] = totals["score"].astype("Int64")
     totals_path = folder / "totals.csv"
     totals.to_csv(totals_path, index=False)
     gradebook_path = write_gradebook(totals, "score", "max_score", folder / "gradebook.csv")
 
     lines = ["# Grades", "", f"{len(results)} submission(s). A graded exercise scores 1 when all its checks pass.", ""]
+    unread = [r for r in results if r.needs_a_person]
+    if unread:
+        lines += [
+            "## Needs a person",
+            "",
+            f"{len(unread)} notebook(s) could not be read or matched to a chapter, so they have no grade: "
+            "their cell in gradebook.csv is empty, not 0. Open each by hand (or grade it again with "
+            "`--chapter`).",
+            "",
+        ]
+        lines += [f"- **{r.student}** ({r.chapter}, `{r.submission}`): {r.needs_a_person}" for r in unread]
+        lines.append("")
     symbol = {"pass": "1", "manual": "manual"}
-    for chapter_name in dict.fromkeys(r.chapter for r in results):
+    for chapter_name in dict.fromkeys(r.chapter for r in results if r.chapter != UNKNOWN_EXERCISE):
         group = [r for r in results if r.chapter == chapter_name]
         labels = list(dict.fromkeys(row["exercise"] for r in group for row in r.rows))
         header = "| student | " + " | ".join(labels) + " | score |"
@@ -140,20 +157,22 @@ def write_grade_report(results: Sequence[GradeResult], out: str | os.PathLike) -
         for r in group:
             cells = {row["exercise"]: symbol.get(row["status"], f"0 ({row['status']})") for row in r.rows}
             marks = " | ".join(cells.get(label, "") for label in labels)
-            lines.append(f"| {r.student} | {marks} | {r.score}/{r.max_score} |")
+            lines.append(f"| {r.student} | {marks} | {_score(r)} |")
         lines.append("")
     lines += ["## Details", ""]
     for r in results:
         trouble = [row for row in r.rows if row["status"] not in ("pass", "manual")]
         manual = [row["exercise"] for row in r.rows if row["status"] == "manual"]
-        lines.append(f"### {r.student} ({r.chapter}): {r.score}/{r.max_score}")
+        lines.append(f"### {r.student} ({r.chapter}): {_score(r)}")
         lines.append("")
+        for note in r.notes:  # the root cause before the failures it caused
+            lines.append(f"- first, this stopped the code: {note}")
         for row in trouble:
             lines.append(f"- `{row['exercise']}`: {row['status']}: {row['reason']}")
         if manual:
             lines.append(f"- to grade by hand: {', '.join(f'`{label}`' for label in manual)}")
-        for note in r.notes:
-            lines.append(f"- note: {note}")
+        for warning in r.warnings:
+            lines.append(f"- note: {warning}")
         if not trouble and not r.notes:
             lines.append("- every graded exercise passed")
         lines.append("")
@@ -193,19 +212,43 @@ _WORDS = {
     "error": "your code raised an error",
     "timeout": "ran too long",
     "missing": "its cells are missing",
-    "unreadable": "the notebook could not be graded",
+    "unreadable": "the notebook could not be read",
     "manual": "graded by hand",
 }
 
 
+def _score(result: GradeResult) -> str:
+    """Return a result's score as the report shows it: ``1/2``, or that it has none and why."""
+    if result.needs_a_person:
+        return "no grade: could not be read, needs a person (see above)"
+    return f"{result.score}/{result.max_score}"
+
+
 def _feedback(result: GradeResult) -> str:
-    """Write the feedback for one submission: its score, then each exercise with what to fix."""
-    lines = [f"# Feedback: {result.chapter}", "", f"Score: **{result.score}/{result.max_score}**", ""]
-    for row in result.rows:
-        head = f"- Exercise {row.get('number', '')} (`{row['exercise']}`): {_WORDS.get(row['status'], row['status'])}"
-        lines.append(head if row["status"] in ("pass", "manual") or not row.get("reason") else f"{head}.")
-        if row["status"] not in ("pass", "manual") and row.get("reason"):
-            lines.append(f"  What to fix: {row['reason']}")
+    """Write the feedback for one submission: its score, what stopped its code, then each exercise."""
+    known = result.chapter != UNKNOWN_EXERCISE
+    lines = [f"# Feedback: {result.chapter if known else Path(result.submission).name + ' (chapter unknown)'}", ""]
+    if result.needs_a_person:
+        lines += [
+            "No grade yet: your notebook could not be read or graded automatically. Your instructor will "
+            "open it by hand.",
+            "",
+            f"Why: {result.needs_a_person}",
+            "",
+        ]
+    else:
+        lines += [f"Score: **{result.score}/{result.max_score}**", ""]
     if result.notes:
-        lines += ["", "Outside the exercises:"] + [f"- {note}" for note in result.notes]
-    return "\n".join(lines) + "\n"
+        lines += ["First, this stopped your code:"] + [f"- {note}" for note in result.notes]
+        lines += ["", "Fix this first: exercises after it may have failed only because of it.", ""]
+    if not result.needs_a_person:
+        lines.append("Exercises:")
+        for row in result.rows:
+            words = _WORDS.get(row["status"], row["status"])
+            head = f"- Exercise {row.get('number', '')} (`{row['exercise']}`): {words}"
+            lines.append(head if row["status"] in ("pass", "manual") or not row.get("reason") else f"{head}.")
+            if row["status"] not in ("pass", "manual") and row.get("reason"):
+                lines.append(f"  What to fix: {row['reason']}")
+    if result.warnings:
+        lines += ["", "Notes on the notebook:"] + [f"- {warning}" for warning in result.warnings]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,7 +1,9 @@
 """Scoring: a row per exercise, and the score each gets from the status of its answer and check cells.
 
 An exercise scores 1 when all its checks run without error, else 0 with the first failure as the
-reason; an exercise without code (a text answer) is graded by hand ("manual").
+reason; an exercise without code (a text answer) is graded by hand ("manual"). A notebook that
+could not be read gets no grade at all: its rows say why, and :attr:`GradeResult.needs_a_person`
+flags it for the instructor.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 
 from coursework._util import short
 from coursework.chapter import Chapter
+
+#: The exercise (and chapter) name of a result whose chapter is unknown: nothing could be graded.
+UNKNOWN_EXERCISE = "?"
 
 
 @dataclass
@@ -31,9 +36,16 @@ class GradeResult:
         failed; ``unanswered``: the stub is unchanged; ``error``: the answer raised or did not
         run; ``timeout``; ``missing``: its cells were deleted; ``unreadable``: the notebook could
         not be read or is of another chapter; ``manual``: graded by hand), ``score`` (1, 0, or
-        None for manual), ``max_score`` and ``reason``.
+        None for manual), ``max_score`` and ``reason``. A notebook whose chapter is unknown has
+        one row, exercise :data:`UNKNOWN_EXERCISE`, worth nothing (``max_score`` 0).
     notes : list of str
-        Errors outside the checks (e.g. a chapter cell broken by an edit), version warnings.
+        Errors outside the checks that stopped the submission's code, in the order they ran: a
+        cell of the student's own (e.g. a SyntaxError in cell 2, or a chapter cell broken by an
+        edit) that failed, a cell that killed the kernel. The exercises after it often fail
+        only because of it, so the feedback shows these first.
+    warnings : list of str
+        What the grader noticed that stopped nothing: no coursework metadata, a chapter changed
+        since the notebook was handed out.
     seconds : float
         Wall time spent grading.
     """
@@ -43,6 +55,7 @@ class GradeResult:
     chapter: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def row(self, label: str) -> dict[str, Any]:
@@ -68,19 +81,34 @@ class GradeResult:
         """Points available on the automatically graded exercises."""
         return int(sum(row["max_score"] or 0 for row in self.rows))
 
+    @property
+    def needs_a_person(self) -> str:
+        """Why a person must look at this submission before it has a grade; ``""`` when it was graded.
+
+        A notebook that could not be read, was made from another chapter, or whose chapter the
+        grader could not tell (or that crashed the grader) has no grade: its 0 is not a mark.
+        """
+        for row in self.rows:
+            if row["status"] == "unreadable" or row["exercise"] == UNKNOWN_EXERCISE:
+                return str(row["reason"]) or "the notebook could not be graded"
+        return ""
+
 
 def blank_result(
     chapter: Chapter | None, student: str, submission: str, chapter_name: str | None = None
 ) -> GradeResult:
     """Return a result with a pending row per graded exercise (a manual row per other): nothing ran yet.
 
-    Without a chapter (an unreadable notebook of unknown chapter) it holds one pending row worth 1 point.
+    Without a chapter (an unreadable notebook of unknown chapter, or one the grader failed on) it
+    holds one pending row, exercise :data:`UNKNOWN_EXERCISE`, worth nothing: the grader does not
+    know the chapter's points, so it invents none (``max_score`` 0), and the result
+    :attr:`~GradeResult.needs_a_person`.
     """
-    name = chapter.name if chapter else (chapter_name or "?")
+    name = chapter.name if chapter else (chapter_name or UNKNOWN_EXERCISE)
     result = GradeResult(student=student, submission=submission, chapter=name)
     if chapter is None:
         result.rows.append(
-            {"exercise": "?", "number": 0, "status": "pending", "score": 0, "max_score": 1, "reason": ""}
+            {"exercise": UNKNOWN_EXERCISE, "number": 0, "status": "pending", "score": 0, "max_score": 0, "reason": ""}
         )
         return result
     for exercise in chapter.exercises.values():
@@ -112,7 +140,8 @@ def score_exercises(
     ``roles`` gives each cell's ``(role, exercise label, where)`` and ``status`` its ``(status,
     detail)``; an exercise passes when all its checks ran without error. ``unchanged`` holds the
     answer cells that still hold their stub (then the exercise is "unanswered"). Errors in cells
-    outside the exercises become notes.
+    outside the exercises become notes, in the order the cells ran, and so does whatever stopped
+    every cell after it (an answer that killed the kernel, a kernel that never started).
     """
     checks: dict[str | None, list[int]] = {}
     answers: dict[str | None, list[int]] = {}
@@ -123,6 +152,13 @@ def score_exercises(
             answers.setdefault(label, []).append(k)
         elif status.get(k, ("ok", ""))[0] in ("error", "timeout"):
             result.notes.append(f"{where} failed: {status[k][1]}")
+    stopped = next((k for k in sorted(status) if status[k][0] == "not run"), None)
+    if stopped is not None:  # nothing ran after some cell: say which, once, unless a note above does
+        failed = [k for k in sorted(status) if k < stopped and status[k][0] in ("error", "timeout")]
+        if not failed:
+            result.notes.append(status[stopped][1])
+        elif roles.get(failed[-1], ("student",))[0] != "student":
+            result.notes.append(f"{roles[failed[-1]][2]} failed ({status[failed[-1]][1]}), and no cell after it ran")
     for row in result.rows:
         label = row["exercise"]
         if row["status"] != "pending":

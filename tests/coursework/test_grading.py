@@ -177,6 +177,9 @@ def test_a_loop_that_ignores_interrupts_zeroes_the_rest_with_a_reason(graded):
     assert _scores(result) == _expect(**{label.replace("-", "_"): 0 for label in GRADED})  # funnel is first
     assert result.row("ex-why-funnel")["status"] == "timeout"
     assert "did not recover" in result.row("ex-why-radon")["reason"]
+    # The root cause, once, named by the student's own cell number, for the feedback to show first.
+    (cause,) = result.notes
+    assert cause.startswith("cell ") and "ran longer than" in cause and cause.endswith("no cell after it ran")
     assert result.seconds < 10 * TIMEOUT
 
 
@@ -212,6 +215,9 @@ def test_report_files_hold_every_student(graded, tmp_path):
     assert totals.loc["reference", "score"] == len(GRADED) and totals.loc["blank", "score"] == 0
     report = paths["report"].read_text(encoding="utf-8")
     assert all(f"### {student} " in report for student in graded)
+    unread = set(totals.index[totals["needs_a_person"].notna()])
+    assert unread == {"corrupt", "not-a-notebook", "other-chapter"}, "no grade, for a person to look at"
+    assert totals.loc[sorted(unread), "score"].isna().all() and "## Needs a person" in report
 
 
 # --------------------------------------------------------------------------------------------

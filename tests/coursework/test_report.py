@@ -13,7 +13,7 @@ def _result(student: str, status: str = "fail", reason: str = "x should be posit
         {"exercise": "ex-c", "number": 3, "status": "manual", "score": None, "max_score": 0, "reason": ""},
     ]
     return GradeResult(student=student, submission=f"{student}.ipynb", chapter="01_why", rows=rows,
-                       notes=["cell 4 raised NameError"])
+                       warnings=["the notebook has no coursework metadata (not made by `make student`?)"])
 
 
 def test_each_submission_gets_its_feedback_with_the_reason(tmp_path):
@@ -25,7 +25,8 @@ def test_each_submission_gets_its_feedback_with_the_reason(tmp_path):
     assert "Score: **1/2**" in ada
     assert "Exercise 1 (`ex-a`): passed" in ada and "Exercise 3 (`ex-c`): graded by hand" in ada
     assert "Exercise 2 (`ex-b`): a check failed.\n  What to fix: x should be positive" in ada
-    assert "Outside the exercises:\n- cell 4 raised NameError" in ada
+    assert "Notes on the notebook:\n- the notebook has no coursework metadata" in ada
+    assert "First, this stopped your code" not in ada  # nothing did
     assert "What to fix: the answer cell still holds the stub" in (paths["feedback"] / "bob__01_why.md").read_text()
 
 
@@ -110,3 +111,67 @@ def test_marks_that_are_not_points_are_refused_with_their_row(tmp_path):
     queue.to_csv(paths["hand_grading"], index=False)
     with pytest.raises(ValueError, match="graded no submission of mallory"):
         merge_hand_grades(paths["totals"].parent)
+
+
+def test_what_stopped_the_code_comes_before_the_exercises_it_broke(tmp_path):
+    """A SyntaxError in cell 2 is the root cause of the NameErrors after it: feedback and report say it first."""
+    broken = _result("ada", "error", "your answer raised NameError: name 'schools' is not defined")
+    broken.notes = ["cell 2 ('schools = (') failed: SyntaxError: '(' was never closed (line 1)"]
+    paths = write_grade_report([broken], tmp_path)
+    feedback = (paths["feedback"] / "ada__01_why.md").read_text()
+    cause = feedback.index("First, this stopped your code:\n- cell 2 ('schools = (') failed: SyntaxError")
+    assert cause < feedback.index("Exercise 1 (`ex-a`)") < feedback.index("NameError: name 'schools'")
+    assert feedback.index("Score: **1/2**") < cause  # the score still heads the file
+    details = paths["report"].read_text().split("### ada (01_why): 1/2")[1]
+    assert details.index("first, this stopped the code: cell 2") < details.index("`ex-b`: error: your answer raised")
+
+
+def test_a_notebook_of_unknown_chapter_gets_no_grade_and_is_flagged_for_a_person(tmp_path):
+    import pandas as pd
+
+    from coursework import grade_submissions
+    from tests.coursework import ROOT
+
+    corrupt = tmp_path / "submissions" / "carol.ipynb"  # no chapter in its name, unreadable: chapter unknown
+    corrupt.parent.mkdir()
+    corrupt.write_bytes(b"\x00\xff not a notebook")
+    (unknown,) = grade_submissions([corrupt.parent], chapters_dir=ROOT / "chapters")
+    assert unknown.max_score == 0, "the grader must not invent the points of a chapter it cannot tell"
+    assert unknown.rows[0]["status"] == "unreadable" and "could not read this notebook" in unknown.needs_a_person
+    paths = write_grade_report([_result("ada"), unknown], tmp_path / "run")
+
+    totals = pd.read_csv(paths["totals"]).set_index("student")
+    assert pd.isna(totals.loc["carol", "score"]) and totals.loc["carol", "max_score"] == 0
+    assert "could not read" in totals.loc["carol", "needs_a_person"] and pd.isna(totals.loc["ada", "needs_a_person"])
+    book = pd.read_csv(paths["gradebook"]).set_index("student")
+    assert list(book.columns) == ["01_why (of 2)", "total"], "no column (an LMS assignment) for an unknown chapter"
+    assert pd.isna(book.loc["carol"]).all() and book.loc["ada", "total"] == 1  # empty, never a 0
+
+    report = paths["report"].read_text()
+    assert report.index("## Needs a person") < report.index("## 01_why")
+    assert "**carol** (?" in report and "no grade: could not be read, needs a person" in report
+    assert "## ?" not in report, "no table of exercises for a chapter nobody knows"
+    feedback = (paths["feedback"] / "carol__unnamed.md").read_text()
+    assert feedback.startswith("# Feedback: carol.ipynb (chapter unknown)\n\nNo grade yet: your notebook could not")
+    assert "Score:" not in feedback and "0/0" not in feedback
+
+    from coursework import merge_hand_grades
+
+    final = pd.read_csv(merge_hand_grades(paths["totals"].parent)["totals"]).set_index("student")
+    assert pd.isna(final.loc["carol", "total"]) and final.loc["ada", "total"] == 1
+
+
+def test_an_unreadable_notebook_of_a_known_chapter_leaves_its_gradebook_cell_empty(tmp_path):
+    import pandas as pd
+
+    rows = [{"exercise": label, "number": k, "status": "unreadable", "score": 0, "max_score": 1,
+             "reason": "could not read the notebook: NotJSONError: ..."} for k, label in enumerate(["ex-a", "ex-b"], 1)]
+    corrupt = GradeResult(student="bob", submission="bob.ipynb", chapter="01_why", rows=rows)
+    other = _result("bob")
+    other.chapter = "02_pooling"
+    paths = write_grade_report([_result("ada"), corrupt, other], tmp_path)
+    book = pd.read_csv(paths["gradebook"]).set_index("student")
+    assert list(book.columns) == ["01_why (of 2)", "02_pooling (of 2)", "total"]
+    assert pd.isna(book.loc["bob", "01_why (of 2)"]) and book.loc["bob", "02_pooling (of 2)"] == 1
+    assert pd.isna(book.loc["bob", "total"]), "a total over a missing grade would read as final"
+    assert "- **bob** (01_why, `bob.ipynb`): could not read the notebook" in paths["report"].read_text()
