@@ -140,6 +140,20 @@ def test_chapters_link_the_glossary_where_its_terms_are_introduced(html_root):
     ]
 
 
+def test_every_chapter_links_the_glossary_for_the_terms_it_introduces(html_root):
+    # A reader who meets a term in any chapter can look it up; each chapter links the terms it is
+    # the first to use (its own learning objectives name them).
+    expected = {
+        "chapters/06_varying_slopes": {"lkj", "cholesky factor", "varying slopes"},
+        "chapters/10_checking": {"posterior predictive checks", "elpd", "pareto k"},
+    }
+    for name in (p for p in toc_pages() if p.startswith("chapters/")):
+        doc = soup(html_root, name)
+        linked = {a.get_text().strip().lower() for a in doc.select("main a[href*='glossary']")}
+        assert linked, f"{name} links no glossary term"
+        assert expected.get(name, set()) <= linked, f"{name}: {expected[name] - linked} not linked"
+
+
 def test_no_page_declares_a_script_twice(html_root):
     # sphinx-thebe's inline `const THEBE_JS_URL` appeared twice on every page: a console error.
     doubled = []
