@@ -75,7 +75,7 @@ lint: venv
 	$(BIN)/python -m mypy
 
 unit: venv
-	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit coursework -q
+	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit coursework -q --durations=12
 
 # Strict: any Sphinx warning, cell error or cell timeout fails. --all re-reads every page, so a
 # warning from an earlier failed build cannot hide behind an incremental rebuild.
@@ -94,7 +94,7 @@ publish-notebooks:
 	@$(BIN)/python scripts/publish_notebooks.py
 
 site-check: venv browser
-	$(BIN)/python -m pytest tests/site -q
+	$(BIN)/python -m pytest tests/site -q --durations=8
 
 # The browser tests drive the system's Chromium (Playwright downloads no browser).
 browser:
