@@ -41,6 +41,8 @@ GLUE_NOTE = (
 _ROLE = re.compile(r"\{(ref|numref|cite:p|cite:t|cite|term|glue:text|glue:md|glue|doc|eq|math)\}`([^`]*)`")
 _FENCE_OPEN = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}\s*(.*)$")
 _TARGET = re.compile(r"^\(([\w-]+)\)=\s*$")
+#: An exercise directive and its label: a reference to the label reads "Exercise N (chapter C)".
+_EXERCISE_LABEL = re.compile(r"^`{3,}\{exercise\}[^\n]*\n(?::[\w-]+:[^\n]*\n)*?:label: ([\w-]+)", re.M)
 
 
 @dataclass
@@ -125,7 +127,10 @@ def _read_book(root: Path, stamp: tuple) -> Context:
             target = _TARGET.match(line)
             if target and lines[k + 1].startswith("#"):
                 context.titles[target.group(1)] = f"*{lines[k + 1].lstrip('#').strip()}*{where}"
-        context.figures.update(_figures("\n".join(lines)))
+        text = "\n".join(lines)
+        context.figures.update(_figures(text))
+        for k, label in enumerate(_EXERCISE_LABEL.findall(text), start=1):  # numbered as the hand-out numbers them
+            context.titles[label] = f"Exercise {k}{where}"
     return context
 
 

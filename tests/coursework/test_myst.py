@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from coursework import student_notebook
+from coursework import read_chapter, student_notebook
 from coursework.myst import Context, book_context, plain_markdown
 from tests.coursework import CHAPTERS, stem
 
@@ -90,3 +90,15 @@ def test_accented_names_from_the_bibliography_keep_their_accents():
     context = book_context()
     assert plain_markdown("{cite:t}`ludtke2008latent`", context)[0] == "Lüdtke et al. (2008)"
     assert "Muthén, Bengt" in context.citations["ludtke2008latent"][2]
+
+
+def test_a_reference_to_an_exercise_reads_as_its_number_in_the_hand_out():
+    # {ref}`ex-scaling-by-hand` showed the raw label in the hand-out; the website shows "Exercise 13.7".
+    context = book_context()
+    for path in CHAPTERS:
+        chapter = read_chapter(path)
+        where = f" (chapter {int(path.stem[:2])})"
+        for label, exercise in chapter.exercises.items():
+            assert context.titles[label] == f"Exercise {exercise.number}{where}", label
+    text, _ = plain_markdown("Use the statistics of {ref}`ex-scaling-by-hand`.", context)
+    assert text == f"Use the statistics of {context.titles['ex-scaling-by-hand']}." and "*ex-" not in text
