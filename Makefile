@@ -74,8 +74,14 @@ lint: venv
 	$(BIN)/python -m ruff check hlmkit coursework scripts tests bench
 	$(BIN)/python -m mypy
 
+# Tests run in TEST_JOBS processes (pytest-xdist). Most of a test's time is one core compiling a model,
+# so two processes keep both cores busy; --dist loadscope keeps a module's (or class's) shared fits in
+# one process, so no fit is compiled twice. TEST_JOBS=0 runs them in this process, one at a time.
+TEST_JOBS ?= 2
+PYTEST_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
+
 unit: venv
-	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit coursework -q --durations=12
+	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit coursework -q --durations=12 $(PYTEST_JOBS)
 
 # Strict: any Sphinx warning, cell error or cell timeout fails. --all re-reads every page, so a
 # warning from an earlier failed build cannot hide behind an incremental rebuild.
@@ -94,7 +100,7 @@ publish-notebooks:
 	@$(BIN)/python scripts/publish_notebooks.py
 
 site-check: venv browser
-	$(BIN)/python -m pytest tests/site -q --durations=8
+	$(BIN)/python -m pytest tests/site -q --durations=8 $(PYTEST_JOBS)
 
 # The browser tests drive the system's Chromium (Playwright downloads no browser).
 browser:

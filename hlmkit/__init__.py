@@ -26,6 +26,7 @@ reader meets them:
 - :mod:`hlmkit.plots_pooling` -- figures of pooling: group means, shrinkage, intervals;
 - :mod:`hlmkit.plots_levels` -- figures of levels: residuals by group, within and between, variance partition;
 - :mod:`hlmkit.plots_checks` -- figures for checking and comparing fits;
+- :mod:`hlmkit.plots_models` -- a model's graph in plate notation, drawn without Graphviz;
 - :mod:`hlmkit.style` -- the book's figure style, and plain numbers on log axes.
 
 Making student notebooks and grading them is not a lesson: that lives in the ``coursework``
@@ -78,6 +79,7 @@ from hlmkit.plots_pooling import (
 )
 from hlmkit.plots_levels import plot_group_residuals, plot_variance_partition, plot_within_between
 from hlmkit.plots_checks import plot_estimate_comparison, plot_pareto_k, plot_predictive_statistic
+from hlmkit.plots_models import plot_model_graph
 from hlmkit.style import PALETTE, STRATEGY_COLORS, plain_log_ticks, set_book_style
 
 __all__ = [
@@ -189,6 +191,8 @@ __all__ = [
     "plot_estimate_comparison",
     "plot_pareto_k",
     "plot_predictive_statistic",
+    # a model's graph
+    "plot_model_graph",
     # style
     "PALETTE",
     "STRATEGY_COLORS",

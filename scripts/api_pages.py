@@ -26,7 +26,7 @@ PARTS = [
     ("pooling", "Pooling maths, predictors and variance", ["pooling", "evaluation", "prep", "variance"]),
     ("checking", "Checking, comparing and predicting", ["checking", "likelihood", "loo", "prediction", "compare"]),
     ("scaling", "Scaling up", ["sufficient", "scaling", "marginal"]),
-    ("plots", "Figures", ["plots_pooling", "plots_levels", "plots_checks", "style"]),
+    ("plots", "Figures", ["plots_pooling", "plots_levels", "plots_checks", "plots_models", "style"]),
     ("exercises", "Exercises", ["exercises"]),
 ]
 
