@@ -6,9 +6,9 @@ posterior say? :func:`compare_estimates` lines the three up in one tidy table wi
 differences, measured in points and in posterior standard deviations, so that each gap can be
 read, judged and explained.
 
-Published values live in tidy CSV files in the repository's ``data/`` folder, one row per
+Published values live in tidy CSV files in ``hlmkit/datasets/``, inside the package, one row per
 parameter (columns ``model``, ``parameter``, ``symbol``, ``estimate``, ``se``, ``source``; see
-``data/README.md``), read with :func:`load_reference`. :func:`mixedlm_estimates` turns a
+``hlmkit/datasets/README.md``), read with :func:`load_reference`. :func:`mixedlm_estimates` turns a
 statsmodels ``MixedLM`` result into the same kind of named point estimates.
 
 Compare like with like: published variance components (:math:`\tau_{00}`, :math:`\sigma^2`)
@@ -54,7 +54,7 @@ def _reference_files(directory: Path) -> dict[str, Path]:
 
 
 def available_references() -> list[str]:
-    """Names of the reference files shipped in ``data/`` (published values to compare with).
+    """Names of the reference files shipped in ``hlmkit/datasets/`` (published values to compare with).
 
     A reference file is a CSV whose header starts with :data:`REFERENCE_COLUMNS`.
 

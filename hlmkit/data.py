@@ -1,4 +1,4 @@
-"""The book's data: a simulated region with known truth, and real datasets shipped in ``data/``."""
+"""The book's data: a simulated region with known truth, and real datasets shipped inside the package."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pandas as pd
 
 from hlmkit._validate import check_count, check_number, check_positive, check_seed
 
-#: Where the real datasets live: the repository's top-level ``data/`` folder.
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: Where the real datasets live: ``hlmkit/datasets/``, inside the package, so that an installed
+#: hlmkit (``pip install`` from the repository, a wheel, Colab) carries them.
+DATA_DIR = Path(__file__).resolve().parent / "datasets"
 
 _DATASETS: dict[str, dict] = {
     "hsb": {
@@ -54,7 +55,7 @@ def load_dataset(name: str) -> pd.DataFrame:
     """Load one of the real multilevel datasets shipped with the book.
 
     The files, their provenance, licence and a column dictionary are described in
-    ``data/README.md``. Nothing is downloaded.
+    ``hlmkit/datasets/README.md``. Nothing is downloaded.
 
     Parameters
     ----------
@@ -74,7 +75,7 @@ def load_dataset(name: str) -> pd.DataFrame:
     ValueError
         If ``name`` is not a known dataset; the message lists the known ones.
     FileNotFoundError
-        If the file is missing from ``data/`` (a broken checkout).
+        If the file is missing from ``hlmkit/datasets/`` (a broken checkout or install).
 
     Examples
     --------
@@ -95,8 +96,8 @@ def load_dataset(name: str) -> pd.DataFrame:
     path = DATA_DIR / spec["file"]
     if not path.exists():
         raise FileNotFoundError(
-            f"The file for dataset {key!r} is missing: {path}. It ships with the repository; "
-            "restore it with `git checkout -- data/` (see data/README.md)."
+            f"The file for dataset {key!r} is missing: {path}. It ships inside hlmkit; restore it with "
+            "`git checkout -- hlmkit/datasets/` in the repository, or reinstall hlmkit."
         )
     return pd.read_csv(path, dtype=spec["dtype"])
 

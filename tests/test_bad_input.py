@@ -101,6 +101,7 @@ from hlmkit import (
     plot_estimate_comparison,
     plot_group_means,
     plot_group_residuals,
+    plot_model_graph,
     plot_pareto_k,
     plot_predictive_statistic,
     plot_shrinkage,
@@ -139,7 +140,7 @@ from hlmkit import (
 # really have no parameters, so this list cannot hide a function with inputs.)
 EXEMPT = {
     "available_datasets": "takes no arguments; lists the datasets load_dataset knows",
-    "available_references": "takes no arguments; lists the reference files in data/",
+    "available_references": "takes no arguments; lists the reference files in hlmkit/datasets/",
     "load_benchmarks": "takes no arguments; reads the committed bench/results.csv",
     "set_book_style": "takes no arguments; a pure style setter",
 }
@@ -521,6 +522,8 @@ def _c(function, kind, call, error, name, hint):
 def _students_with(**columns):
     return STUDENTS.assign(**columns)
 
+
+EMPTY_MODEL = pm.Model()  # made here: a model made inside a case would count as one the function built
 
 SPECIFIC: list[Case] = [
     # coding
@@ -2259,6 +2262,8 @@ SPECIFIC: list[Case] = [
         "bins",
         "at least 1",
     ),
+    _c("plot_model_graph", "a data frame", lambda t: plot_model_graph(STUDENTS), T, "model", "pymc.Model"),
+    _c("plot_model_graph", "an empty model", lambda t: plot_model_graph(EMPTY_MODEL), V, "model", "add a distribution"),
     _c("plot_pareto_k", "lengths differ", lambda t: plot_pareto_k([0.1, 0.2], [5]), V, "sizes", "one value per group"),
     _c("plot_pareto_k", "zero size", lambda t: plot_pareto_k([0.1], [0]), V, "sizes", "positive"),
     _c("plot_pareto_k", "NaN k", lambda t: plot_pareto_k([np.nan], [5]), V, "pareto_k", "finite"),

@@ -209,4 +209,32 @@ def test_every_dataset_is_documented_in_data_readme():
         data = load_dataset(name)
         assert f"{name}.csv" in readme
         for column in data.columns:
-            assert f"`{column}`" in readme, f"column {column!r} of {name} is not in data/README.md"
+            assert f"`{column}`" in readme, f"column {column!r} of {name} is not in hlmkit/datasets/README.md"
+
+
+def test_a_wheel_of_hlmkit_carries_every_dataset_and_reference(tmp_path):
+    # A student who installs hlmkit (a wheel, pip install from the repository, Colab) gets the data
+    # with it: every file in hlmkit/datasets/ is in the wheel, next to the code that reads it.
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    from hlmkit.compare import available_references
+    from hlmkit.data import DATA_DIR
+
+    root = Path(__file__).resolve().parent.parent
+    assert DATA_DIR == root / "hlmkit" / "datasets"
+    source = tmp_path / "src"  # build from a copy: setuptools writes build/ and egg-info next to the sources
+    shutil.copytree(root / "hlmkit", source / "hlmkit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "pyproject.toml", source)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("hlmkit-*.whl")
+    packed = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"hlmkit/datasets/{p.name}" for p in DATA_DIR.iterdir() if p.suffix in (".csv", ".md")}
+    assert {f"hlmkit/datasets/{name}.csv" for name in available_datasets()} <= shipped
+    assert {f"hlmkit/datasets/{name}.csv" for name in available_references()} <= shipped
+    assert shipped <= packed, f"not in the wheel: {sorted(shipped - packed)}"

