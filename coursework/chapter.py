@@ -79,6 +79,11 @@ class Exercise:
         Whether a ``{solution}`` or ``{solution-start}`` refers to the exercise.
     tier : str or None
         The directive's title when it is one of :data:`TIERS` (``{exercise} Model``), else None.
+    check_points : dict of int to int
+        The points a check cell declares (``:points: 2`` in the cell's options), by cell index.
+        When an exercise's checks declare none, the exercise is worth 1 point, all or nothing;
+        when any does, each check is worth its points (1 if it declares none), and the exercise
+        earns the points of the checks that pass: partial credit.
     """
 
     label: str
@@ -90,11 +95,23 @@ class Exercise:
     hidden_solution_cells: list[int] = field(default_factory=list)
     has_text_solution: bool = False
     has_solution: bool = False
+    check_points: dict[int, int] = field(default_factory=dict)
 
     @property
     def graded(self) -> bool:
         """Whether the exercise is graded automatically: solution code to replace, and checks."""
         return bool(self.solution_cells) and bool(self.public_checks or self.hidden_checks)
+
+    def points(self, check: int) -> int:
+        """Return what check cell ``check`` is worth: its declared points, else 1."""
+        return self.check_points.get(check, 1)
+
+    @property
+    def max_score(self) -> int:
+        """Points the exercise is worth: its checks' points if any declares some, else 1 (all or nothing)."""
+        if not self.check_points:
+            return 1
+        return sum(self.points(check) for check in self.public_checks + self.hidden_checks)
 
 
 @dataclass
@@ -265,6 +282,12 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
             index = cell_number
             code_index += 1
             head = f"{where}: code cell {code_index} ({first_line(cell.source)!r})"
+            points = cell.metadata.get("points")
+            if points is not None and not tags & {PUBLIC_TAG, HIDDEN_TAG}:
+                problems.append(f"{head} declares `points`, but only a {PUBLIC_TAG} or {HIDDEN_TAG} cell earns points.")
+            elif points is not None and (isinstance(points, bool) or not isinstance(points, int) or points < 1):
+                problems.append(f"{head}: `points` must be a whole number of at least 1, e.g. `:points: 2`; "
+                                f"got {points!r}.")
             if gated is not None:
                 if SOLUTION_TAG not in tags:
                     problems.append(
@@ -305,6 +328,8 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
                 else:
                     exercise = exercises[current]
                     (exercise.hidden_checks if kind == HIDDEN_TAG else exercise.public_checks).append(index)
+                    if isinstance(points, int) and not isinstance(points, bool) and points >= 1:
+                        exercise.check_points[index] = points
                 roles[index] = (kind, current)
             else:
                 roles[index] = ("chapter", None)
@@ -403,7 +428,8 @@ def lint_chapter(chapter: Chapter | str | os.PathLike) -> list[str]:
     and one ``hidden-check`` cell (tagged ``remove-cell`` too) after it; check cells follow an
     exercise; the chapter has at least ``MIN_EXERCISES`` exercises; and no cell outside an
     exercise uses a name that only a solution defines (the student version would fail there),
-    unless it is tagged ``needs-answer``.
+    unless it is tagged ``needs-answer``; only check cells declare ``points``, whole numbers of
+    at least 1.
 
     Parameters
     ----------

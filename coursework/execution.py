@@ -73,7 +73,10 @@ def grading_notebook(
             checks += [(i, "hidden check") for i in exercise.hidden_checks]
             for index, kind in checks:
                 roles[len(cells)] = (kind, label, f"{kind} of {label}")
-                cells.append(nbformat.v4.new_code_cell(CHECK_PREAMBLE + chapter.notebook.cells[index].source))
+                cell = nbformat.v4.new_code_cell(CHECK_PREAMBLE + chapter.notebook.cells[index].source)
+                if exercise.check_points:  # partial credit: each check earns its own points
+                    cell.metadata["points"] = exercise.points(index)
+                cells.append(cell)
     grading = nbformat.v4.new_notebook()
     grading.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     grading.cells = cells

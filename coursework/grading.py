@@ -114,7 +114,8 @@ def grade_notebook(
             if roles.get(k, ("",))[0] == "answer" and cell.source.strip() in stubs
         }
         status = execute(grading, timeout)
-        score_exercises(result, roles, status, timeout, unchanged)
+        points = {k: cell.metadata["points"] for k, cell in enumerate(grading.cells) if "points" in cell.metadata}
+        score_exercises(result, roles, status, timeout, unchanged, points)
     except Exception as error:  # a bug or an odd notebook: still a row per exercise
         reason = f"the grader could not process this notebook: {type(error).__name__}: {short(error, 200)}"
         result.fail_pending("error", reason)

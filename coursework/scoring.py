@@ -1,14 +1,15 @@
 """Scoring: a row per exercise, and the score each gets from the status of its answer and check cells.
 
 An exercise scores 1 when all its checks run without error, else 0 with the first failure as the
-reason; an exercise without code (a text answer) is graded by hand ("manual"). A notebook that
+reason. Where the chapter gives its checks points (``:points: 2``), it earns the points of the checks
+that pass: partial credit. An exercise without code (a text answer) is graded by hand ("manual"). A notebook that
 could not be read gets no grade at all: its rows say why, and :attr:`GradeResult.needs_a_person`
 flags it for the instructor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +36,10 @@ class GradeResult:
         One per exercise: ``exercise``, ``number``, ``status`` (``pass``; ``fail``: a check
         failed; ``unanswered``: the stub is unchanged; ``error``: the answer raised or did not
         run; ``timeout``; ``missing``: its cells were deleted; ``unreadable``: the notebook could
-        not be read or is of another chapter; ``manual``: graded by hand), ``score`` (1, 0, or
-        None for manual), ``max_score`` and ``reason``. A notebook whose chapter is unknown has
-        one row, exercise :data:`UNKNOWN_EXERCISE`, worth nothing (``max_score`` 0).
+        not be read or is of another chapter; ``manual``: graded by hand), ``score`` (1 or 0, or
+        with points declared in the chapter anything up to ``max_score``; None for manual),
+        ``max_score`` and ``reason``. A notebook whose chapter is unknown has one row, exercise
+        :data:`UNKNOWN_EXERCISE`, worth nothing (``max_score`` 0).
     notes : list of str
         Errors outside the checks that stopped the submission's code, in the order they ran: a
         cell of the student's own (e.g. a SyntaxError in cell 2, or a chapter cell broken by an
@@ -119,7 +121,7 @@ def blank_result(
                 "number": exercise.number,
                 "status": "pending" if graded else "manual",
                 "score": 0 if graded else None,
-                "max_score": 1 if graded else None,
+                "max_score": exercise.max_score if graded else None,
                 "reason": ""
                 if graded
                 else "graded by hand (" + ("no automatic checks" if exercise.solution_cells else "text answer") + ")",
@@ -134,12 +136,15 @@ def score_exercises(
     status: dict[int, tuple[str, str]],
     timeout: float,
     unchanged: Set[int] = frozenset(),
+    points: Mapping[int, int] | None = None,
 ) -> None:
     """Fill in each pending row of ``result`` from the status of the cells that ran.
 
     ``roles`` gives each cell's ``(role, exercise label, where)`` and ``status`` its ``(status,
     detail)``; an exercise passes when all its checks ran without error. ``unchanged`` holds the
-    answer cells that still hold their stub (then the exercise is "unanswered"). Errors in cells
+    answer cells that still hold their stub (then the exercise is "unanswered"). ``points`` gives the
+    check cells of exercises with partial credit their points: such an exercise scores the points
+    of its checks that ran without error (a stub scores nothing). Errors in cells
     outside the exercises become notes, in the order the cells ran, and so does whatever stopped
     every cell after it (an answer that killed the kernel, a kernel that never started).
     """
@@ -168,8 +173,9 @@ def score_exercises(
             continue
         failures = [k for k in checks[label] if status.get(k, ("not run", ""))[0] != "ok"]
         if not failures:
-            row.update(status="pass", score=1, reason="")
+            row.update(status="pass", score=row["max_score"], reason="")
             continue
+        earned = sum((points or {}).get(k, 0) for k in checks[label] if k not in failures)
         state, detail = status.get(failures[0], ("not run", "not run"))
         kind = roles[failures[0]][0]
         message = f"{kind} failed: {detail.removeprefix('CheckFailed: ')}"
@@ -190,6 +196,6 @@ def score_exercises(
                 state, message = "error", f"your answer raised {answer_detail}; {message}"
         row.update(
             status={"error": "fail", "not run": "error"}.get(state, state) if not trouble else state,
-            score=0,
+            score=earned,
             reason=short(message, 400),
         )

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from coursework import (
+    DEMO_CHAPTER,
     grade_submissions,
     grade_table,
     read_chapter,
@@ -218,6 +219,33 @@ def test_report_files_hold_every_student(graded, tmp_path):
     unread = set(totals.index[totals["needs_a_person"].notna()])
     assert unread == {"corrupt", "not-a-notebook", "other-chapter"}, "no grade, for a person to look at"
     assert totals.loc[sorted(unread), "score"].isna().all() and "## Needs a person" in report
+
+
+def test_points_declared_in_a_chapter_round_trip_through_grading_and_the_report(tmp_path):
+    # The demo chapter with 1 point on its public check and 3 on its hidden one: a right answer
+    # earns 4/4, a whole number that is not 4 earns the public check's 1 point.
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    text = DEMO_CHAPTER.read_text()
+    for tags, points in (("[public-check]", 1), ("[remove-cell, hidden-check]", 3)):
+        assert text.count(f":tags: {tags}\n") == 1
+        text = text.replace(f":tags: {tags}\n", f":tags: {tags}\n:points: {points}\n")
+    (chapters / "99_demo.md").write_text(text)
+    chapter = read_chapter(chapters / "99_demo.md")
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    nbformat.write(reference_notebook(chapter), submissions / "ada.ipynb")
+    nbformat.write(_with_answer(reference_notebook(chapter), "ex-demo-sum", "answer = 5"), submissions / "bo.ipynb")
+    graded = grade_submissions([submissions], chapters_dir=chapters, timeout=TIMEOUT, jobs=JOBS)
+    results = {result.student: result for result in graded}
+    assert (results["ada"].score, results["ada"].max_score) == (4, 4)
+    assert (results["bo"].score, results["bo"].max_score) == (1, 4)
+    assert results["bo"].row("ex-demo-sum")["reason"] == "hidden check failed: answer should be two plus two"
+    paths = write_grade_report(list(results.values()), tmp_path / "grades")
+    totals = pd.read_csv(paths["totals"]).set_index("student")
+    assert totals.loc["bo", "score"] == 1 and totals.loc["bo", "max_score"] == 4
+    feedback = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(paths["feedback"]).glob("bo*.md")))
+    assert "1/4" in feedback
 
 
 # --------------------------------------------------------------------------------------------
