@@ -79,6 +79,8 @@ lint: venv
 # one process, so no fit is compiled twice. TEST_JOBS=0 runs them in this process, one at a time.
 TEST_JOBS ?= 2
 PYTEST_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
+# The site checks share no fits: any test to any process (each starts its own browser and server).
+SITE_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist load)
 
 unit: venv
 	$(BIN)/python -m pytest tests --ignore=tests/site --doctest-modules hlmkit coursework -q --durations=12 $(PYTEST_JOBS)
@@ -100,7 +102,7 @@ publish-notebooks:
 	@$(BIN)/python scripts/publish_notebooks.py
 
 site-check: venv browser
-	$(BIN)/python -m pytest tests/site -q --durations=8 $(PYTEST_JOBS)
+	$(BIN)/python -m pytest tests/site -q --durations=8 $(SITE_JOBS)
 
 # The browser tests drive the system's Chromium (Playwright downloads no browser).
 browser:
