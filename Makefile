@@ -127,7 +127,7 @@ answers: venv
 
 # Every chapter's student version executed as a student gets it (make test runs chapters 2 and 4 so).
 student-check: venv
-	COURSEWORK_EXECUTE=all $(BIN)/python -m pytest tests/coursework/test_grading.py -q -k executes
+	COURSEWORK_EXECUTE=all $(BIN)/python -m pytest tests/coursework/test_student_versions.py -q
 
 # make release CHAPTERS="02 03" NAME=week-2: freeze an assignment into releases/NAME (hand out its student/)
 release: venv

@@ -1,19 +1,12 @@
 """Grading: the grader scores what it should, and survives bad work.
 
 Grading tests use chapter 1 (no sampling, ~5 s a run). Kernels run in parallel (two at a time).
-
-The student versions: the book's strict build runs every chapter with its solutions, and the
-chapter lint (``test_handout.py``) proves that no cell outside an exercise uses what only a solution
-defines or changes, so every student version runs too. Here chapters 2 and 4, whose exercises ask
-for a model, also run as a student gets them, to test the hand-out itself end to end (stubs, the
-glue stand-in, plain Markdown). ``COURSEWORK_EXECUTE=all`` (``make student-check``) runs every
-chapter that way (~3 minutes).
+The student versions of the chapters run in ``test_student_versions.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -29,7 +22,7 @@ from coursework import (
     student_notebook,
     write_grade_report,
 )
-from tests.coursework import CH01, CHAPTERS, ROOT, stem
+from tests.coursework import CH01, ROOT
 
 # Per-cell timeout for the chapter-1 scenarios: chapter 1's slowest cell (imports) takes ~6 s on
 # a loaded 2-core machine, so 20 s leaves room and keeps the endless-loop cases short.
@@ -246,46 +239,3 @@ def test_points_declared_in_a_chapter_round_trip_through_grading_and_the_report(
     assert totals.loc["bo", "score"] == 1 and totals.loc["bo", "max_score"] == 4
     feedback = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(paths["feedback"]).glob("bo*.md")))
     assert "1/4" in feedback
-
-
-# --------------------------------------------------------------------------------------------
-# The student version of every chapter with graded exercises executes (stubs break nothing else)
-# --------------------------------------------------------------------------------------------
-
-
-def _has_graded_exercises(path: Path) -> bool:
-    try:
-        return bool(read_chapter(path).graded)
-    except Exception:  # a broken chapter fails the markup test above, not the collection of this file
-        return False
-
-
-# Longest first, so that the two kernels finish together.
-OTHER_CHAPTERS = sorted(
-    (
-        p
-        for p in CHAPTERS
-        if p != CH01
-        and _has_graded_exercises(p)
-        and (os.environ.get("COURSEWORK_EXECUTE") == "all" or p.name.startswith(("02_", "04_")))
-    ),
-    reverse=True,
-)
-
-
-@pytest.fixture(scope="module")
-def blank_runs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("blank")
-    for path in OTHER_CHAPTERS:
-        nbformat.write(student_notebook(path), folder / f"{path.stem}.ipynb")
-    # Sampling cells take ~20 s on a loaded machine; the per-cell limit only guards against hangs.
-    results = grade_submissions([folder], chapters_dir=ROOT / "chapters", timeout=300, jobs=JOBS)
-    return {result.chapter: result for result in results}
-
-
-@pytest.mark.parametrize("path", OTHER_CHAPTERS, ids=stem)
-def test_student_version_executes_with_only_the_exercises_failing(blank_runs, path):
-    result = blank_runs[path.stem]
-    assert result.notes == [], f"cells outside the exercises failed: {result.notes}"
-    for row in result.rows:
-        assert row["status"] in ("unanswered", "manual"), row
