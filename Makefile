@@ -16,12 +16,13 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test lint unit book-strict site-check browser publish-notebooks pdf notebooks student answers student-check release grade merge bench seeds seeds-check clean clean-all
+.PHONY: help venv book course-site test lint unit book-strict site-check browser publish-notebooks pdf notebooks student answers student-check release grade merge bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
 	@echo "make test       set up .venv and run every test (unit, strict build, site checks)"
 	@echo "make pdf        build the website, then print it as one PDF: $(BUILD)/html/borrowing-strength.pdf"
+	@echo "make course-site  build the website without its solutions into $(BUILD)/course (for a term)"
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
 	@echo "make student [CHAPTERS='02 03']   write student notebooks (solutions and hidden checks removed)"
 	@echo "                into $(BUILD)/student (default: every chapter)"
@@ -92,6 +93,14 @@ book-strict: venv
 	@HLMKIT_PROGRESSBAR=0 $(BIN)/python scripts/execute_chapters.py --jobs $(BOOK_JOBS)
 	$(JB) build . --builder html --all --warningiserror --keep-going
 	@$(MAKE) --no-print-directory publish-notebooks
+
+# The course site: the website without its solutions, to publish while a class works the exercises.
+# Built from the same execution cache as `make book`, into $(BUILD)/course/_build/html.
+course-site: venv
+	@scripts/cache-guard
+	@HLMKIT_PROGRESSBAR=0 $(BIN)/python scripts/execute_chapters.py --jobs $(BOOK_JOBS)
+	BOOK_COURSE_SITE=1 $(JB) build . --builder html --path-output $(BUILD)/course
+	@echo "The course site (no solutions): file://$(CURDIR)/$(BUILD)/course/_build/html/index.html"
 
 # The whole book as one PDF, printed from the built site by Chromium: _build/html/borrowing-strength.pdf
 pdf: book browser
