@@ -100,6 +100,8 @@ course-site: venv
 	@scripts/cache-guard
 	@HLMKIT_PROGRESSBAR=0 $(BIN)/python scripts/execute_chapters.py --jobs $(BOOK_JOBS)
 	BOOK_COURSE_SITE=1 $(JB) build . --builder html --path-output $(BUILD)/course
+	@# The intro's notebook links serve the student notebooks here, not the executed chapters.
+	$(BIN)/python -m coursework student --out $(BUILD)/course/_build/html/notebooks
 	@echo "The course site (no solutions): file://$(CURDIR)/$(BUILD)/course/_build/html/index.html"
 
 # The whole book as one PDF, printed from the built site by Chromium: _build/html/borrowing-strength.pdf
