@@ -89,6 +89,10 @@ def _make_c_expand_func(n_dim, n_expanded, expand_fn, user_data, shared_var_keys
     return expand_numba, c_sig
 
 
+#: nutpie's own wrappers, kept when they are replaced (a test compares the two).
+STOCK: dict[str, object] = {}
+
+
 def use_fast_wrappers() -> bool:
     """Put the wrappers above into nutpie if it is the version they come from; say whether it was."""
     import nutpie
@@ -96,6 +100,8 @@ def use_fast_wrappers() -> bool:
 
     if nutpie.__version__ != NUTPIE_VERSION:
         return False
-    compile_pymc._make_c_logp_func = _make_c_logp_func
-    compile_pymc._make_c_expand_func = _make_c_expand_func
+    for name, fast in (("_make_c_logp_func", _make_c_logp_func), ("_make_c_expand_func", _make_c_expand_func)):
+        if getattr(compile_pymc, name) is not fast:
+            STOCK[name] = getattr(compile_pymc, name)
+            setattr(compile_pymc, name, fast)
     return True

@@ -365,43 +365,41 @@ def test_posterior_mean_equals_the_averaged_closed_form(partial_fit, small_stude
 
 # --- the faster nutpie wrappers (hlmkit/_nutpie.py) ------------------------------------------------
 
-_WRAPPER_SCRIPT = """
-import sys
-import numpy as np, pymc as pm, nutpie
-if sys.argv[1] == "fast":
-    from hlmkit._nutpie import use_fast_wrappers
-    assert use_fast_wrappers()
-rng = np.random.default_rng(4)
-school = rng.integers(8, size=60)
-with pm.Model(coords={"school": range(8)}) as model:
-    mu = pm.Normal("mu", 0, 5)
-    tau = pm.HalfNormal("tau", 2)
-    alpha = pm.Normal("alpha", mu, tau, dims="school")
-    pm.Deterministic("alpha_twice", 2 * alpha, dims="school")
-    pm.Normal("y", alpha[school], 1, observed=rng.normal(size=60) + school / 4)
-fit = nutpie.sample(nutpie.compile_pymc_model(model, backend="numba"), draws=100, tune=100, chains=2, cores=1,
-                    seed=11, progress_bar=False)
-np.save(sys.argv[2], np.concatenate([fit.posterior[v].values.reshape(2, 100, -1)
-                                     for v in ("mu", "tau", "alpha", "alpha_twice")], axis=-1))
-"""
 
+def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(monkeypatch):
+    # The same model compiled with nutpie's own wrappers and with hlmkit's: the log density, its
+    # gradient (hence the draws) and the expanded values (a deterministic) must not change in the
+    # last bit. Both compile from scratch, PyTensor's disk cache off: code loaded from that cache
+    # can differ in the last bits from code compiled afresh (a cold first run gives other draws).
+    import nutpie
+    import nutpie.compile_pymc as compile_pymc
+    import pymc as pm
+    import pytensor
 
-def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(tmp_path):
-    # Stock nutpie and hlmkit's wrappers, each in a fresh process: the log density, its gradient
-    # (the draws) and the expanded values (a deterministic) must not change in the last bit. Both
-    # compile from scratch: PyTensor's on-disk cache is off, since code loaded from it can differ in
-    # the last bits from code compiled afresh (the first, cold run of a new model would then differ).
-    import os
-    import subprocess
-    import sys
+    from hlmkit import _nutpie
 
-    script = tmp_path / "fit.py"
-    script.write_text(_WRAPPER_SCRIPT)
+    assert _nutpie.use_fast_wrappers()
+    wrappers = {
+        "stock": (_nutpie.STOCK["_make_c_logp_func"], _nutpie.STOCK["_make_c_expand_func"]),
+        "fast": (_nutpie._make_c_logp_func, _nutpie._make_c_expand_func),
+    }
+    rng = np.random.default_rng(4)
+    school = rng.integers(8, size=60)
+    with pm.Model(coords={"school": range(8)}) as model:
+        mu = pm.Normal("mu", 0, 5)
+        tau = pm.HalfNormal("tau", 2)
+        alpha = pm.Normal("alpha", mu, tau, dims="school")
+        pm.Deterministic("alpha_twice", 2 * alpha, dims="school")
+        pm.Normal("y", alpha[school], 1, observed=rng.normal(size=60) + school / 4)
     draws = {}
-    for kind in ("stock", "fast"):
-        subprocess.run([sys.executable, str(script), kind, str(tmp_path / f"{kind}.npy")], check=True,
-                       capture_output=True, timeout=300, env={**os.environ, "PYTENSOR_FLAGS": "numba__cache=False"})
-        draws[kind] = np.load(tmp_path / f"{kind}.npy")
+    with pytensor.config.change_flags(numba__cache=False):
+        for kind, (logp, expand) in wrappers.items():
+            monkeypatch.setattr(compile_pymc, "_make_c_logp_func", logp)  # put back after the test
+            monkeypatch.setattr(compile_pymc, "_make_c_expand_func", expand)
+            fit = nutpie.sample(nutpie.compile_pymc_model(model, backend="numba"), draws=100, tune=100, chains=2,
+                                cores=1, seed=11, progress_bar=False)
+            draws[kind] = np.concatenate([fit.posterior[v].values.reshape(2, 100, -1)
+                                          for v in ("mu", "tau", "alpha", "alpha_twice")], axis=-1)
     assert draws["stock"].shape == (2, 100, 18)
     np.testing.assert_array_equal(draws["fast"], draws["stock"])
 
@@ -412,8 +410,8 @@ def test_the_faster_wrappers_leave_another_nutpie_version_alone(monkeypatch):
 
     from hlmkit import _nutpie
 
-    stock = compile_pymc._make_c_logp_func
-    monkeypatch.setattr(compile_pymc, "_make_c_logp_func", stock)  # restored after the test
+    stock = _nutpie.STOCK.get("_make_c_logp_func", compile_pymc._make_c_logp_func)
+    monkeypatch.setattr(compile_pymc, "_make_c_logp_func", stock)  # each put back after the test
     monkeypatch.setattr(compile_pymc, "_make_c_expand_func", compile_pymc._make_c_expand_func)
     monkeypatch.setattr(nutpie, "__version__", "0.17.0")
     assert _nutpie.use_fast_wrappers() is False and compile_pymc._make_c_logp_func is stock

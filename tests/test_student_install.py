@@ -18,7 +18,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 #: Which line of requirements-student.txt brings each module a notebook or hlmkit imports.
 PROVIDED_BY = {
     "numpy": "numpy", "pandas": "pandas", "matplotlib": "matplotlib", "cycler": "matplotlib",
-    "pymc": "pymc", "pytensor": "pymc", "scipy": "pymc", "nutpie": "nutpie", "arviz": "arviz",
+    "pymc": "pymc", "pytensor": "pymc", "scipy": "pymc", "numba": "pymc", "nutpie": "nutpie", "arviz": "arviz",
     "arviz_stats": "arviz", "xarray": "xarray", "statsmodels": "statsmodels", "duckdb": "duckdb",
     "pyarrow": "pyarrow", "IPython": "jupyterlab", "matplotlib_inline": "jupyterlab",
 }
