@@ -177,7 +177,8 @@ def plot_model_graph(model: pm.Model, *, ax: Axes | None = None) -> Axes:
         height = max(ys) - min(ys) + _NODE_HEIGHT + 2 * _MARGIN + strip
         ax.add_patch(FancyBboxPatch((x0, y0), width, height, boxstyle="round,pad=0,rounding_size=0.06",
                                     facecolor="none", edgecolor="0.35", linewidth=1))
-        ax.text(x0 + width - 0.05, y0 + 0.03, label, ha="right", va="bottom", color="0.2", linespacing=1.1)
+        ax.text(x0 + width - 0.05, y0 + 0.03, label, ha="right", va="bottom", color="0.2", linespacing=1.1,
+                zorder=1.5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # over any arrow through it
     for name in order:
         x, y = centre(name)
         grey = kind[name] in (NodeType.OBSERVED_RV, NodeType.DATA)
