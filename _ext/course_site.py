@@ -3,8 +3,9 @@
 ``make course-site`` builds the website with ``BOOK_COURSE_SITE=1`` into ``_build/course``. Then
 this extension removes every solution from the pages: a ``{solution}`` and everything between a
 ``{solution-start}`` and its ``{solution-end}`` (text, code and the code's output), before
-sphinx-exercise merges the gated ones. sphinx-exercise's own ``hide_solutions`` drops the
-``{solution-start}`` marker but leaves the gated content on the page, so it cannot be used here.
+sphinx-exercise merges the gated ones. sphinx-exercise's own ``hide_solutions`` cannot be used
+here: it drops the ``{solution-start}`` marker only, and the build then fails on the lone
+``{solution-end}`` (NotImplementedError: unknown node type solution_end_node, sphinx-exercise 1.2.1).
 The pages' sources (``_sources/``) and the notebook download, which hold the solutions, are left
 out too. Without the variable, the extension changes nothing.
 """
