@@ -39,17 +39,19 @@ def _symbol(variable) -> str:
     return name if name and name[0].isupper() else random_variable_symbol(variable)
 
 
-def _layout(rows: dict[str, int], plate_of: dict[str, str],
-            order: list[str]) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, float]]]:
+def _layout(rows: dict[str, int], plate_of: dict[str, str], order: list[str],
+            neighbours: dict[str, set[str]]) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, float]]]:
     """Place each node in a column: a plate's nodes share a band of columns that no other plate uses in its rows.
 
-    A band is as wide as the plate's widest row, and wide enough for the plate's label. Returns
-    each node's (column, row) and each plate's band (first column, last column).
+    A band is as wide as the plate's widest row, and wide enough for the plate's label. A variable
+    outside every plate needs no box: it takes the free column of its row nearest its neighbours.
+    Returns each node's (column, row) and each plate's band (first column, last column).
     """
     char = 0.6 * plt.rcParams["font.size"] / 72  # a character's width in inches, roughly
     bands: dict[str, list[str]] = {}
     for name in order:
-        bands.setdefault(plate_of[name], []).append(name)
+        if plate_of[name]:
+            bands.setdefault(plate_of[name], []).append(name)
     placed: list[tuple[int, int, float, float]] = []  # (first row, last row, first column, end column)
     position: dict[str, tuple[float, int]] = {}
     band: dict[str, tuple[float, float]] = {}
@@ -58,7 +60,7 @@ def _layout(rows: dict[str, int], plate_of: dict[str, str],
         width = max(sum(rows[n] == row for n in members) for row in range(first, last + 1))
         label = max(plate_of[members[0]].split("\n"), key=len)
         width = max(width, 1 + math.ceil((len(label) * char + 0.15 - _NODE_WIDTH - 2 * _MARGIN) / _COLUMN))
-        start = 0.0  # the leftmost columns free in these rows (a box needs its rows clear, plus a column's gap)
+        start = 0.0  # the leftmost columns free in these rows
         while any(first <= b_last and b_first <= last and start < b_end and b_start < start + width
                   for b_first, b_last, b_start, b_end in placed):
             start += 1
@@ -68,6 +70,22 @@ def _layout(rows: dict[str, int], plate_of: dict[str, str],
             in_row = [n for n in members if rows[n] == row]
             offset = start + (width - len(in_row)) / 2  # centred in the band
             position.update({name: (offset + k, row) for k, name in enumerate(in_row)})
+    for name in sorted((n for n in order if not plate_of[n]), key=rows.__getitem__):
+        near = [position[n][0] for n in neighbours[name] if n in position]
+        target = sum(near) / len(near) if near else 0.0
+        row = rows[name]
+
+        def free(column: float, row: int = row) -> bool:
+            taken = any(b_first <= row <= b_last and b_start - 1 < column < b_end
+                        for b_first, b_last, b_start, b_end in placed)
+            return not taken and all(abs(x - column) >= 1 for x, r in position.values() if r == row)
+
+        column = min((c for c in range(math.floor(target) - 20, math.ceil(target) + 21) if free(c)),
+                     key=lambda c: (abs(c - target), -c))  # the nearest free column; to the right on a tie
+        position[name] = (float(column), row)
+    shift = -min(x for x, _ in position.values())
+    position = {name: (x + shift, row) for name, (x, row) in position.items()}
+    band = {label: (first + shift, last + shift) for label, (first, last) in band.items()}
     return position, band
 
 
@@ -142,8 +160,9 @@ def plot_model_graph(model: pm.Model, *, ax: Axes | None = None) -> Axes:
         children = [c for c in order if name in parents[c]]
         if children:
             rows[name] = min(rows[c] for c in children) - 1
-    position, band = _layout(rows, plate_of, order)
-    n_columns = max(last for _, last in band.values()) + 1
+    neighbours = {name: parents[name] | {c for c in order if name in parents[c]} for name in order}
+    position, band = _layout(rows, plate_of, order, neighbours)
+    n_columns = max([x for x, _ in position.values()] + [last for _, last in band.values()]) + 1
     n_rows = max(rows.values()) + 1
     left, right = -_NODE_WIDTH / 2 - 0.1, (n_columns - 1) * _COLUMN + _NODE_WIDTH / 2 + 0.1
     lines = max((plate_of[n].count("\n") + 1 for n in order if rows[n] == n_rows - 1 and plate_of[n]), default=0)
