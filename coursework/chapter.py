@@ -283,9 +283,10 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
             code_index += 1
             head = f"{where}: code cell {code_index} ({first_line(cell.source)!r})"
             points = cell.metadata.get("points")
+            valid_points = isinstance(points, int) and not isinstance(points, bool) and points >= 1
             if points is not None and not tags & {PUBLIC_TAG, HIDDEN_TAG}:
                 problems.append(f"{head} declares `points`, but only a {PUBLIC_TAG} or {HIDDEN_TAG} cell earns points.")
-            elif points is not None and (isinstance(points, bool) or not isinstance(points, int) or points < 1):
+            elif points is not None and not valid_points:
                 problems.append(f"{head}: `points` must be a whole number of at least 1, e.g. `:points: 2`; "
                                 f"got {points!r}.")
             if gated is not None:
@@ -328,7 +329,7 @@ def _parse(notebook: Any, name: str, digest: str, path: Path | None) -> Chapter:
                 else:
                     exercise = exercises[current]
                     (exercise.hidden_checks if kind == HIDDEN_TAG else exercise.public_checks).append(index)
-                    if isinstance(points, int) and not isinstance(points, bool) and points >= 1:
+                    if valid_points:
                         exercise.check_points[index] = points
                 roles[index] = (kind, current)
             else:
