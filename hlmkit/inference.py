@@ -354,17 +354,21 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, labe
         depth_hits = int(stats["reached_max_treedepth"].sum())
     elif stats is not None and "maxdepth_reached" in stats:
         depth_hits = int(stats["maxdepth_reached"].sum())
-    rhat = az.rhat(idata, var_names=names)
-    ess_bulk = az.ess(idata, var_names=names, method="bulk")
-    ess_tail = az.ess(idata, var_names=names, method="tail")
+    with warnings.catch_warnings():
+        # A constant quantity (the unit diagonal of a correlation matrix) has no r_hat or ESS: NaN,
+        # which the extremes below skip, without a RuntimeWarning on the reader's page.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = az.rhat(idata, var_names=names)
+        ess_bulk = az.ess(idata, var_names=names, method="bulk")
+        ess_tail = az.ess(idata, var_names=names, method="tail")
 
-    def _extreme(tree: xr.DataTree, fn) -> float:
-        ds = tree.posterior.to_dataset() if hasattr(tree, "posterior") else tree.to_dataset()
-        return float(fn([float(fn(ds[v].values)) for v in names]))
+        def _extreme(tree: xr.DataTree, fn) -> float:
+            ds = tree.posterior.to_dataset() if hasattr(tree, "posterior") else tree.to_dataset()
+            return float(fn([float(fn(ds[v].values)) for v in names]))
 
-    max_rhat = _extreme(rhat, np.nanmax)
-    min_bulk = _extreme(ess_bulk, np.nanmin)
-    min_tail = _extreme(ess_tail, np.nanmin)
+        max_rhat = _extreme(rhat, np.nanmax)
+        min_bulk = _extreme(ess_bulk, np.nanmin)
+        min_tail = _extreme(ess_tail, np.nanmin)
     problems = []
     if divergences:
         problems.append(
