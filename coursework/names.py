@@ -79,6 +79,8 @@ def loaded(source: str) -> set[str]:
             (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):  # `import pymc as pm` binds `pm`
+            bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
     return used - bound  # names the cell needs from before it (not its own loop or local names)
 
 

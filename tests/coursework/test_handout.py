@@ -123,6 +123,16 @@ def test_lint_catches_a_cell_that_needs_an_answer_unless_the_chapter_says_so(tmp
     assert lint_chapter(path) == []
 
 
+def test_a_name_a_cell_imports_itself_is_not_one_it_needs_from_before():
+    # Chapter 1's public checks import pymc as pm, which an earlier solution also imports.
+    from coursework.names import loaded
+
+    cell = "import pymc as pm\ncheck(lambda: isinstance(model, pm.Model), 'm')"
+    assert loaded(cell) == {"check", "isinstance", "model"}
+    assert loaded("from hlmkit import check\nimport os.path\ncheck(os.path.exists(x))") == {"x"}
+    assert loaded("print(pm.Model)") == {"print", "pm"}
+
+
 def test_lint_catches_a_solution_that_changes_a_chapter_object_a_later_cell_uses(tmp_path):
     change = 'share_outside = float(outside.mean())\nschools["outside"] = outside'
     later = '\n```{code-cell} ipython3\nschools.head()\n```\n\n## References'
