@@ -127,7 +127,7 @@ def plot_pareto_k(pareto_k: np.ndarray, sizes: np.ndarray, *, good_k: float = 0.
     plain_log_ticks(ax, "x")  # pupils are counted in plain numbers, not powers of ten
     ax.set_xlabel(f"pupils in the left-out {label} (log scale)")
     ax.set_ylabel("Pareto k")
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left")
     return ax
 
 
@@ -212,8 +212,8 @@ def plot_estimate_comparison(table: pd.DataFrame, *, reference: str = "published
     for k, name in enumerate(estimates):
         ax.scatter((rows[name].to_numpy(float) - ref) / sd, y, marker=markers[k % 4], color=colours[k % 4],
                    s=30, zorder=4, label=name)
-    ax.set_yticks(y, names, fontsize=8)
+    ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlabel(f"distance from the {reference} value (posterior sds)")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2 + len(estimates), fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2 + len(estimates))
     return ax

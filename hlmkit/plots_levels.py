@@ -181,7 +181,7 @@ def plot_within_between(data: pd.DataFrame, x: str, y: str, group: str, *, withi
             label=f"between {_plural(label)} (slope {between_slope:.3g})")
     ax.set_xlabel(x_label or x)
     ax.set_ylabel(y_label or y)
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left")
     return ax
 
 
@@ -249,8 +249,7 @@ def plot_variance_partition(tables: dict[str, pd.DataFrame], *, ax: Axes | None 
             left += share
     handles, labs = ax.get_legend_handles_labels()
     unique = dict(zip(labs, handles, strict=True))
-    ax.legend(unique.values(), unique.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=len(unique),
-              fontsize=9)
+    ax.legend(unique.values(), unique.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=len(unique))
     ax.set_yticks(range(len(names)), names)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the variance")

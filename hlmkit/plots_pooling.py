@@ -152,7 +152,7 @@ def plot_shrinkage(no_pooling: pd.Series, partial_pooling: pd.Series, sizes: pd.
     ax.set_xlabel(f"{members} in the {label} (log scale)")
     ax.set_ylabel(f"estimated {label} {outcome}")
     # Above the axes, in one row: a legend inside would cover the small groups' points.
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=9, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)
     return ax
 
 
@@ -332,7 +332,7 @@ def plot_shrinkage_2d(no_pooling: pd.DataFrame, partial_pooling: pd.DataFrame, *
     xlabel, ylabel = labels or tuple(str(c) for c in partial_pooling.columns)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best")
     return ax
 
 
@@ -401,5 +401,5 @@ def plot_shrinkage_to_prediction(no_pooling: pd.Series, partial_pooling: pd.Seri
             label=f"the {label}'s predicted mean")
     ax.set_xlabel(f"predicted {label} {outcome} (from {label}-level predictors)")
     ax.set_ylabel(f"estimated {label} {outcome}")
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left")
     return ax
