@@ -110,7 +110,7 @@ def _scores(result) -> dict[str, object]:
     return {row["exercise"]: row["score"] for row in result.rows}
 
 
-GRADED = [e.label for e in read_chapter(CH01).graded]  # ex-why-funnel ... ex-why-radon, in order
+GRADED = [e.label for e in read_chapter(CH01).graded]  # ex-why-funnel first, ex-why-radon later, in order
 
 
 def _expect(**scores: int) -> dict[str, object]:
@@ -128,7 +128,7 @@ def test_every_submission_gets_a_row_for_every_exercise(graded):
     assert set(table["exercise"]) == set(chapter.exercises)
     manual = table[table["exercise"] == "ex-why-predict"]
     assert (manual["status"] == "manual").all() and manual["score"].isna().all()
-    assert GRADED[0] == "ex-why-funnel" and GRADED[-1] == "ex-why-radon" and len(GRADED) >= 2
+    assert GRADED[0] == "ex-why-funnel" and "ex-why-radon" in GRADED[1:]  # the scenarios below rely on this
 
 
 def test_reference_solution_scores_full_marks_without_errors(graded):
