@@ -90,6 +90,12 @@ def graded(tmp_path_factory):
         "reordered": reordered,
         "deleted": deleted,
         "other-chapter": other_chapter,
+        # A wrong answer, and an IPython input transformer that turns every later cell into `pass`.
+        "transformed": _with_answer(
+            reference,
+            "ex-why-funnel",
+            "share_outside = 0.5\nget_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+        ),
         # A wrong answer that also disarms the check helpers the grader's checks import.
         "patched": _with_answer(
             reference,
@@ -122,9 +128,9 @@ def _expect(**scores: int) -> dict[str, object]:
 
 def test_every_submission_gets_a_row_for_every_exercise(graded):
     chapter = read_chapter(CH01)
-    assert len(graded) == 12
+    assert len(graded) == 13
     table = grade_table(graded.values())
-    assert len(table) == 12 * len(chapter.exercises)
+    assert len(table) == 13 * len(chapter.exercises)
     assert set(table["exercise"]) == set(chapter.exercises)
     manual = table[table["exercise"] == "ex-why-predict"]
     assert (manual["status"] == "manual").all() and manual["score"].isna().all()
@@ -183,6 +189,13 @@ def test_a_submission_that_disarms_the_check_helpers_still_fails_its_wrong_answe
     assert result.row("ex-why-funnel")["status"] == "fail"
 
 
+@pytest.mark.xfail(strict=True, reason="issue 19: the checks run in the student's session, so a submission "
+                   "can rewrite them; this passes once the checks run outside it")
+def test_a_submission_that_rewrites_later_cells_still_fails_its_wrong_answer(graded):
+    # Today this submission scores full marks: its transformer turns the grader's checks into `pass`.
+    assert _scores(graded["transformed"])["ex-why-funnel"] == 0
+
+
 def test_reordered_cells_are_graded_and_deleted_ones_get_zero_with_a_reason(graded):
     assert _scores(graded["reordered"]) == _expect()
     result = graded["deleted"]
@@ -204,7 +217,7 @@ def test_unreadable_or_foreign_notebooks_get_zero_with_a_reason(graded, name):
 def test_report_files_hold_every_student(graded, tmp_path):
     paths = write_grade_report(list(graded.values()), tmp_path)
     scores = pd.read_csv(paths["scores"])
-    assert len(scores) == 12 * len(read_chapter(CH01).exercises) and set(scores["student"]) == set(graded)
+    assert len(scores) == 13 * len(read_chapter(CH01).exercises) and set(scores["student"]) == set(graded)
     totals = pd.read_csv(paths["totals"]).set_index("student")
     assert totals.loc["reference", "score"] == len(GRADED) and totals.loc["blank", "score"] == 0
     report = paths["report"].read_text(encoding="utf-8")
