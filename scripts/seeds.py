@@ -117,7 +117,25 @@ def run_one(path: Path, seed: int) -> dict:
             error = _first_error(notebook) or str(exc).strip().splitlines()[-1]
         except Exception as exc:  # a dead kernel is a failed run too, with its reason
             error = f"{type(exc).__name__}: {exc}"
+    error = error or unformattable_glue(notebook)
     return {"passed": not error, "seconds": round(time.perf_counter() - start, 1), "error": error[:300]}
+
+
+def unformattable_glue(notebook) -> str:
+    """A glued value the book cannot format: its text is a NumPy scalar's repr, e.g. ``np.float64(0.94)``.
+
+    myst-nb formats ``{glue:text}`name:.2f``` by reading the value back from its text with
+    ``ast.literal_eval``; NumPy 2 writes ``np.float64(0.94)``, which it cannot read, so the strict
+    build fails on a chapter that ran without error. Glue ``float(x)`` or ``int(x)`` instead.
+    """
+    for number, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("text/plain", "")
+            if name and re.match(r"np\.\w+\(", str(text)):
+                return (f"cell {number}: glue({name!r}) holds {str(text)[:40]}, which the book cannot format: "
+                        "glue float(...) or int(...)")
+    return ""
 
 
 def _first_error(notebook) -> str:

@@ -78,3 +78,19 @@ def test_the_key_sees_every_cell_the_build_executes(path):
         found = executed.find(source, position)
         assert found >= 0, f"{path.stem}: a code cell is missing from the sweep's key: {source[:80]!r}"
         position = found + len(source)
+
+
+def test_a_run_fails_on_a_glued_numpy_scalar_that_the_book_cannot_format():
+    # Found in ch12: glue("radon_ratio", np.float64(...)) ran in every seed of the sweep, and the
+    # strict build then failed to format {glue:text}`radon_ratio:.2f`.
+    import nbformat
+
+    def notebook(text):
+        output = nbformat.v4.new_output("display_data", data={"text/plain": text},
+                                        metadata={"scrapbook": {"name": "ratio", "mime_prefix": ""}})
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("glue(...)", outputs=[output])])
+
+    message = seeds.unformattable_glue(notebook("np.float64(0.9434851648482144)"))
+    assert "glue('ratio')" in message and "float(...)" in message
+    assert seeds.unformattable_glue(notebook("0.9434851648482144")) == ""
+    assert seeds.unformattable_glue(notebook("'np.float64 is fine as a string'")) == ""
