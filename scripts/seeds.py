@@ -131,7 +131,8 @@ def unformattable_glue(notebook) -> str:
     for number, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = output.get("data", {}).get("text/plain", "")
+            # glue stores its text under a prefixed MIME type (application/papermill.record/text/plain)
+            text = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), "")
             if name and re.match(r"np\.\w+\(", str(text)):
                 return (f"cell {number}: glue({name!r}) holds {str(text)[:40]}, which the book cannot format: "
                         "glue float(...) or int(...)")

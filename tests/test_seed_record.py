@@ -85,9 +85,11 @@ def test_a_run_fails_on_a_glued_numpy_scalar_that_the_book_cannot_format():
     # strict build then failed to format {glue:text}`radon_ratio:.2f`.
     import nbformat
 
-    def notebook(text):
-        output = nbformat.v4.new_output("display_data", data={"text/plain": text},
-                                        metadata={"scrapbook": {"name": "ratio", "mime_prefix": ""}})
+    def notebook(text):  # what myst_nb.glue(name, value, display=False) writes
+        output = nbformat.v4.new_output(
+            "display_data", data={"application/papermill.record/text/plain": text},
+            metadata={"scrapbook": {"name": "ratio", "mime_prefix": "application/papermill.record/"}},
+        )
         return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("glue(...)", outputs=[output])])
 
     message = seeds.unformattable_glue(notebook("np.float64(0.9434851648482144)"))
