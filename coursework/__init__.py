@@ -10,7 +10,10 @@ it the submissions are graded. Learners never import this package: their noteboo
 - :mod:`coursework.names` -- which names a code cell binds and uses (for stubs and broken cells);
 - :mod:`coursework.handout` -- writing hand-outs: student and reference notebooks;
 - :mod:`coursework.leaks` -- the leak finder: any trace of a solution left in a hand-out;
-- :mod:`coursework.execution` -- running a submission, with the checks put back, in a fresh kernel;
+- :mod:`coursework.execution` -- running a submission in a fresh kernel, and its checks outside it;
+- :mod:`coursework.exporter` -- what the student's kernel runs where checks stand: the answers written as data;
+- :mod:`coursework.trusted` -- the grader's own process: the chapter run once, the checks run on those data;
+- :mod:`coursework.sandbox` -- the OS sandbox of a student's kernel (Linux user namespaces);
 - :mod:`coursework.scoring` -- a row per exercise, scored from what ran;
 - :mod:`coursework.grading` -- grading one notebook, or many in parallel;
 - :mod:`coursework.report` -- the grade table and the files an instructor reads;

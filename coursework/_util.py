@@ -79,3 +79,22 @@ def short(text: object, limit: int = 300) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def remove_tree(path: str | os.PathLike) -> None:
+    """Remove a folder a kernel wrote to, even where it left folders without permissions (never following links).
+
+    The sandbox's overlay leaves a work folder of mode 000, which :func:`shutil.rmtree` alone cannot
+    enter as an ordinary user.
+    """
+    import shutil
+
+    for root, dirs, _files in os.walk(os.fspath(path)):
+        for name in dirs:
+            folder = os.path.join(root, name)
+            if not os.path.islink(folder):
+                try:
+                    os.chmod(folder, 0o700)
+                except OSError:
+                    pass
+    shutil.rmtree(path, ignore_errors=True)

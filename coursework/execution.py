@@ -1,32 +1,29 @@
-"""Running a submission: its code cells, the chapter's checks put back, run cell by cell in a fresh kernel.
+"""Running a submission: its code cells in a fresh kernel, and the chapter's checks outside it.
 
 The student's copies of the public checks are dropped; the chapter's public and hidden checks
-go right after the last answer or check cell of each exercise. Each cell runs with a timeout in
-a kernel that starts in a temporary folder; what comes back is a status per cell, never a crash.
+belong right after the last answer or check cell of each exercise. There, the student's kernel
+only writes the values the checks read to files (:mod:`coursework.exporter`); the checks run on
+those values in the grader's own process (:mod:`coursework.trusted`), which the student's code
+cannot reach. Each cell runs with a timeout in a kernel that starts in a temporary folder; what
+comes back is a status per cell, never a crash.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
-from coursework._util import first_line, short
+from coursework._util import first_line, remove_tree, short
 from coursework.chapter import Chapter
+from coursework.exporter import export_cell
+from coursework.names import assigned, loaded
 from coursework.scoring import GradeResult
 
 _TIMEOUT_ENAME = "CellTimeout"
-
-#: Put before every check the grader runs: the check helpers as hlmkit ships them, read again from
-#: their module, whatever the submission's code did to them (e.g. ``hlmkit.check = print``).
-CHECK_PREAMBLE = """import importlib as _importlib, sys as _sys
-import hlmkit as _hlmkit
-_fresh = _importlib.reload(_sys.modules["hlmkit.exercises"])
-for _name in ("check", "check_between", "check_model", "CheckFailed"):
-    setattr(_hlmkit, _name, getattr(_fresh, _name))
-"""
-
 
 def grading_notebook(
     notebook: Any, chapter: Chapter, result: GradeResult
@@ -73,7 +70,7 @@ def grading_notebook(
             checks += [(i, "hidden check") for i in exercise.hidden_checks]
             for index, kind in checks:
                 roles[len(cells)] = (kind, label, f"{kind} of {label}")
-                cell = nbformat.v4.new_code_cell(CHECK_PREAMBLE + chapter.notebook.cells[index].source)
+                cell = nbformat.v4.new_code_cell(chapter.notebook.cells[index].source)
                 if exercise.check_points:  # partial credit: each check earns its own points
                     cell.metadata["points"] = exercise.points(index)
                 cells.append(cell)
@@ -83,15 +80,182 @@ def grading_notebook(
     return grading, roles
 
 
-def execute(grading: Any, timeout: float) -> dict[int, tuple[str, str]]:
-    """Run each code cell; return ``{index: (status, detail)}`` with status ok/error/timeout/not run."""
+def answer_names(chapter: Chapter, label: str) -> list[str]:
+    """Names exercise ``label``'s solution binds and its checks read: the values sent to the checks."""
+    exercise = chapter.exercises[label]
+    bound: list[str] = []
+    for index in exercise.solution_cells + exercise.hidden_solution_cells:
+        bound += assigned(chapter.notebook.cells[index].source)
+    read: set[str] = set()
+    for index in exercise.public_checks + exercise.hidden_checks:
+        read |= loaded(chapter.notebook.cells[index].source)
+    return [name for name in dict.fromkeys(bound) if name in read]
+
+
+def answer_attributes(chapter: Chapter, label: str) -> dict[str, list[str]]:
+    """Attributes exercise ``label``'s checks read of each answer name (``radon_reml.converged``)."""
+    import ast
+
+    names = set(answer_names(chapter, label))
+    found: dict[str, list[str]] = {}
+    exercise = chapter.exercises[label]
+    for index in exercise.public_checks + exercise.hidden_checks:
+        try:
+            tree = ast.parse(chapter.notebook.cells[index].source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names:
+                found.setdefault(node.value.id, [])
+                if node.attr not in found[node.value.id]:
+                    found[node.value.id].append(node.attr)
+    return found
+
+
+def export_plan(
+    grading: Any, roles: dict[int, tuple[str, str | None, str]], chapter: Chapter, workdir: str
+) -> tuple[Any, dict[str, tuple[int, list[int], list[str], str]]]:
+    """Return the notebook the student's kernel runs, and per exercise where its answers go.
+
+    The first check cell of each exercise becomes the cell that exports its answers; its other
+    check cells are left for the grader's process. Returns ``(notebook, {label: (export cell,
+    check cells, names, folder)})``.
+    """
+    import nbformat
+
+    run = nbformat.from_dict(nbformat.v4.new_notebook())
+    run.metadata = grading.metadata
+    run.cells = [nbformat.v4.new_code_cell(cell.source) for cell in grading.cells]
+    plan: dict[str, tuple[int, list[int], list[str], str]] = {}
+    for k, (role, label, _where) in sorted(roles.items()):
+        if role not in ("public check", "hidden check") or label is None:
+            continue
+        if label not in plan:
+            folder = str(Path(workdir) / ".answers" / str(chapter.exercises[label].number))
+            names = answer_names(chapter, label)
+            run.cells[k].source = export_cell(names, folder, answer_attributes(chapter, label))
+            plan[label] = (k, [], names, folder)
+        plan[label][1].append(k)
+    return run, plan
+
+
+def copy_answers(folder: str, to: Path) -> None:
+    """Copy an exercise's answer files out of the student's folder: plain files only, never links."""
+    import re
+
+    to.mkdir(parents=True, exist_ok=True)
+    source = Path(folder)
+    if source.is_symlink() or not source.is_dir():
+        return
+    total = 0
+    for path in source.iterdir():
+        plain = path.is_file() and not path.is_symlink()
+        if not plain or not re.fullmatch(r"manifest\.json|v\d+\.(npy|parquet)", path.name):
+            continue
+        total += path.stat().st_size
+        if total > 2**28:
+            return
+        shutil.copyfile(path, to / path.name, follow_symlinks=False)
+
+
+def check_answers(
+    chapter: Chapter,
+    grading: Any,
+    plan: dict[str, tuple[int, list[int], list[str], str]],
+    status: dict[int, tuple[str, str]],
+    timeout: float,
+    skip: set[str],
+) -> None:
+    """Run each exercise's checks in the grader's process on the answers its kernel exported.
+
+    Fills in ``status`` for every check cell. An exercise whose export did not run gets its
+    export's status on every check; the exercises in ``skip`` (unanswered) get no checks run.
+    """
+    from coursework.trusted import checker_for
+
+    answers = Path(tempfile.mkdtemp(prefix="hlmkit-answers-"))
+    try:
+        for label, (export, cells, names, folder) in plan.items():
+            state = status.get(export, ("not run", "not run"))
+            if state[0] != "ok" or label in skip:
+                for k in cells:
+                    status[k] = state if state[0] != "ok" else ("error", "not checked: the answer is still a stub")
+                continue
+            copy = answers / label
+            copy_answers(folder, copy)
+            checker = checker_for(chapter)
+            status.update(checker.check(label, copy, names, [(k, grading.cells[k].source) for k in cells], timeout))
+    finally:
+        shutil.rmtree(answers, ignore_errors=True)
+
+
+#: The grader's environment variables a student's kernel gets (prefixes end in ``_``): nothing else,
+#: so no token or password in the grader's environment reaches a submission.
+KERNEL_ENVIRONMENT = (
+    "PATH", "HOME", "LANG", "LANGUAGE", "LC_", "TERM", "TZ", "VIRTUAL_ENV", "PYTENSOR_FLAGS", "NUMBA_",
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "JUPYTER_", "JPY_", "SYSTEMROOT", "TMPDIR",
+)
+
+
+def kernel_environment() -> dict[str, str]:
+    """Return the environment of a student's kernel: the few variables of :data:`KERNEL_ENVIRONMENT`."""
+    keep = {key: value for key, value in os.environ.items()
+            if key in KERNEL_ENVIRONMENT or any(p.endswith("_") and key.startswith(p) for p in KERNEL_ENVIRONMENT)}
+    return {**keep, "HLMKIT_PROGRESSBAR": "0", "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+def hidden_folders(chapter: Chapter | None) -> list[str]:
+    """Folders a sandboxed kernel sees empty: the chapter's (its hidden checks), the coursework tools, tests, git."""
+    root = Path(__file__).resolve().parent.parent
+    folders = [root / name for name in ("chapters", "releases", "coursework", "tests", ".git", "_build")]
+    if chapter is not None and chapter.path is not None:
+        folders.append(Path(chapter.path).resolve().parent)
+    return [str(folder) for folder in dict.fromkeys(folders)]
+
+
+def _kernel_manager(workdir: str, hide: list[str]) -> Any:
+    """Return a kernel manager that starts the kernel in the sandbox, talking over Unix sockets in ``workdir``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from coursework import sandbox
+
+    class SandboxedKernelManager(AsyncKernelManager):  # nbclient polls channels asynchronously
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return sandbox.prefix(workdir, hide) + super().format_kernel_cmd(extra_arguments)
+
+    return SandboxedKernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(Path(workdir) / ".kernel"),
+        connection_file=str(Path(workdir) / ".kernel.json"),  # where the sandboxed kernel can read it
+    )
+
+
+def execute(
+    grading: Any,
+    timeout: float,
+    workdir: str | None = None,
+    skip: frozenset[int] = frozenset(),
+    sandboxed: bool = False,
+    chapter: Chapter | None = None,
+) -> dict[int, tuple[str, str]]:
+    """Run each code cell but those in ``skip``; return ``{index: (status, detail)}``.
+
+    Status is ok, error, timeout or not run. The kernel starts in ``workdir`` (default: a new
+    temporary folder, removed afterwards), with the environment of :func:`kernel_environment`;
+    with ``sandboxed``, inside :mod:`coursework.sandbox`, seeing ``chapter``'s folder empty.
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     status: dict[int, tuple[str, str]] = {}
-    workdir = tempfile.mkdtemp(prefix="hlmkit-grade-")
+    own = workdir is None
+    workdir = tempfile.mkdtemp(prefix="hlmkit-grade-") if workdir is None else workdir
+    km = _kernel_manager(workdir, hidden_folders(chapter)) if sandboxed else None
+    extra = {"km": km} if km is not None else {}
     client = NotebookClient(
         grading,
+        **extra,
         timeout=int(math.ceil(timeout)),
         kernel_name="python3",
         allow_errors=False,
@@ -106,12 +270,12 @@ def execute(grading: Any, timeout: float) -> dict[int, tuple[str, str]]:
         extra_arguments=["--IPKernelApp.log_level=40"],  # no "running over TCP" warnings
         resources={"metadata": {"path": workdir}},
     )
-    env = {**os.environ, "HLMKIT_PROGRESSBAR": "0", "MPLBACKEND": "agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env = kernel_environment()
     stopped = ""
     try:
         with client.setup_kernel(env=env):
             for k, cell in enumerate(grading.cells):
-                if cell.cell_type != "code":
+                if cell.cell_type != "code" or k in skip:
                     continue
                 if stopped:
                     status[k] = ("not run", stopped)
@@ -136,12 +300,15 @@ def execute(grading: Any, timeout: float) -> dict[int, tuple[str, str]]:
     except Exception as error:  # kernel failed to start or to shut down: report, never crash
         detail = f"the notebook could not be executed: {type(error).__name__}: {short(error)}"
         for k, cell in enumerate(grading.cells):
-            if cell.cell_type == "code" and k not in status:
+            if cell.cell_type == "code" and k not in status and k not in skip:
                 status[k] = ("not run", detail)
     finally:
-        import shutil
+        if km is not None and km.has_kernel:  # nbclient shuts down only the kernels it started itself
+            from jupyter_core.utils import run_sync
 
-        shutil.rmtree(workdir, ignore_errors=True)
+            run_sync(km.shutdown_kernel)(now=True)
+        if own:
+            remove_tree(workdir)
     return status
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from coursework._util import check_path, check_paths, check_timeout, short
+from coursework import sandbox
+from coursework._util import check_path, check_paths, check_timeout, remove_tree, short
 from coursework.chapter import Chapter, as_chapter, resolve_chapter
-from coursework.execution import execute, grading_notebook
+from coursework.execution import check_answers, execute, export_plan, grading_notebook
 from coursework.handout import stub
 from coursework.scoring import GradeResult, blank_result, score_exercises
 
@@ -35,8 +37,11 @@ def grade_notebook(
 
     The submission's cells run in a fresh kernel, in a temporary working folder, cell by cell
     with a per-cell ``timeout`` (a cell that runs longer is interrupted). The student's copies
-    of the public checks are replaced by the chapter's current public and hidden checks, put
-    right after the last answer or check cell of each exercise. An exercise scores 1 when all
+    of the public checks are dropped. Right after the last answer or check cell of each
+    exercise, the kernel writes the values the chapter's checks read to files, as data; the
+    chapter's public and hidden checks then run on those values in the grader's own process,
+    which has run the chapter's code once (:mod:`coursework.trusted`), so nothing the
+    submission does to its own session can change a check. An exercise scores 1 when all
     its checks run without error, else 0 with the first failure as the reason. An unreadable
     notebook, a notebook of another chapter, a deleted exercise, a crash or a timeout gives 0 to
     the exercises affected, with a reason: this function does not raise for a bad submission.
@@ -113,7 +118,23 @@ def grade_notebook(
             for k, cell in enumerate(grading.cells)
             if roles.get(k, ("",))[0] == "answer" and cell.source.strip() in stubs
         }
-        status = execute(grading, timeout)
+        workdir = tempfile.mkdtemp(prefix="hlmkit-grade-")
+        try:
+            run, plan = export_plan(grading, roles, chapter, workdir)
+            checks = frozenset(k for _export, cells, _names, _folder in plan.values() for k in cells[1:])
+            no_sandbox = sandbox.available()
+            if no_sandbox:
+                result.warnings.append(f"graded without an OS sandbox ({no_sandbox}): see instructor.md")
+            status = execute(run, timeout, workdir=workdir, skip=checks, sandboxed=not no_sandbox, chapter=chapter)
+            stubs_only = {
+                label
+                for label in plan
+                if (answers := [k for k, r in roles.items() if r[:2] == ("answer", label)])
+                and all(k in unchanged for k in answers)
+            }
+            check_answers(chapter, grading, plan, status, timeout, stubs_only)
+        finally:
+            remove_tree(workdir)
         points = {k: cell.metadata["points"] for k, cell in enumerate(grading.cells) if "points" in cell.metadata}
         score_exercises(result, roles, status, timeout, unchanged, points)
     except Exception as error:  # a bug or an odd notebook: still a row per exercise

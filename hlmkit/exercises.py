@@ -212,6 +212,72 @@ def _words(name: str, describe: dict[str, str]) -> str:
     return f"{describe[name]} (`{name}`)" if name in describe else f"`{name}`"
 
 
+def _log_densities(m: Any, names: Sequence[str], free: Sequence[str]) -> Callable:
+    """Compile one function of a point: each variable's log density, the total, and the gradient.
+
+    The gradient is taken with respect to the free variables in the order of ``free``, so the
+    order of statements in a learner's model does not matter.
+    """
+    terms = m.logp(vars=[m[name] for name in names], jacobian=True, sum=False)
+    outs = [term.sum() for term in terms] + [m.logp(jacobian=True), m.dlogp(vars=[m[name] for name in free])]
+    return m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")
+
+
+def model_summary(model: Any, *, points: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Return what :func:`check_model` compares of a model, as plain data (names, shapes, numbers).
+
+    The grader runs a learner's code in one Python process and the checks in another, so a model
+    crosses between them as this summary, never as the model itself.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model to summarise.
+    points : int
+        How many points to evaluate its log density at: its initial point, moved by independent
+        normal noise (standard deviation 0.5) on the sampler's scale.
+    seed : int
+        Seed of the points.
+
+    Returns
+    -------
+    dict
+        ``free`` and ``observed`` (variable names), ``deterministics``, ``shapes`` (of the free
+        variables), ``values`` (the name the sampler sees for each free variable, which tells its
+        transform), ``observed_data``, ``points`` (dicts from those names to arrays), and at each
+        point ``terms`` (each variable's log density), ``total`` and ``grad`` (by free variable).
+    """
+    free = [rv.name for rv in model.free_RVs]
+    names = free + [rv.name for rv in model.observed_RVs]
+    rng = np.random.default_rng(seed)
+    start = model.initial_point(random_seed=seed)
+    trial = [
+        {k: np.asarray(v + rng.normal(0.0, 0.5, size=np.shape(v))) for k, v in start.items()} for _ in range(points)
+    ]
+    fn = _log_densities(model, names, free)
+    sizes = [int(np.size(start[model.rvs_to_values[model[name]].name])) for name in free]
+    terms, total, grad = [], [], []
+    for point in trial:
+        out = fn(point)
+        terms.append({name: float(out[j]) for j, name in enumerate(names)})
+        total.append(float(out[len(names)]))
+        pieces = np.split(np.asarray(out[-1], dtype=float), np.cumsum(sizes)[:-1]) if free else []
+        grad.append(dict(zip(free, pieces, strict=True)))
+    return {
+        "free": free,
+        "observed": [rv.name for rv in model.observed_RVs],
+        "deterministics": [v.name for v in model.deterministics],
+        "shapes": {name: [int(k) for k in s] for name, s in model.eval_rv_shapes().items() if name in free},
+        "values": {rv.name: model.rvs_to_values[rv].name for rv in model.free_RVs},
+        "observed_data": {rv.name: np.asarray(model.rvs_to_values[rv].eval(), dtype=float)
+                          for rv in model.observed_RVs},
+        "points": trial,
+        "terms": terms,
+        "total": total,
+        "grad": grad,
+    }
+
+
 def check_model(
     model: Any,
     reference: Any,
@@ -299,12 +365,14 @@ def check_model(
     if not isinstance(reference, pm.Model):
         raise TypeError(f"`reference` must be a pymc.Model, got {type(reference).__name__}.")
     model = _model_or_fail(model, "model")
+    mine = getattr(model, "_hlmkit_summary", None)  # a model the grader read back as data
+    if mine is None:
+        mine = model_summary(model, points=points, seed=seed)
+    if len(mine["points"]) < points:
+        raise CheckFailed(f"The grader has your model's log density at {len(mine['points'])} points, not {points}.")
 
-    for kind, mine, theirs in (
-        ("free", model.free_RVs, reference.free_RVs),
-        ("observed", model.observed_RVs, reference.observed_RVs),
-    ):
-        have, expected = {v.name for v in mine}, {v.name for v in theirs}
+    for kind, theirs in (("free", reference.free_RVs), ("observed", reference.observed_RVs)):
+        have, expected = set(mine[kind]), {v.name for v in theirs}
         missing = [n for n in (v.name for v in theirs) if n not in have]
         if missing:
             other = sorted(have - expected)
@@ -318,19 +386,18 @@ def check_model(
             raise CheckFailed(
                 f"Your model has a {kind} variable {_words(extra[0], describe)} that the reference does not have."
             )
-    shapes, expected_shapes = model.eval_rv_shapes(), reference.eval_rv_shapes()
+    expected_shapes = reference.eval_rv_shapes()
     for rv in reference.free_RVs:
-        mine_shape = tuple(int(k) for k in shapes[rv.name])
+        mine_shape = tuple(int(k) for k in mine["shapes"][rv.name])
         theirs_shape = tuple(int(k) for k in expected_shapes[rv.name])
         if mine_shape != theirs_shape:
             raise CheckFailed(
                 f"{_words(rv.name, describe)[0].upper()}{_words(rv.name, describe)[1:]} has shape {mine_shape} "
                 f"in your model but {theirs_shape} in the reference: check its `dims` (or `shape`)."
             )
-    mine_values = {model.rvs_to_values[rv].name for rv in model.free_RVs}
     for rv in reference.free_RVs:
         value = reference.rvs_to_values[rv].name
-        if value not in mine_values:
+        if mine["values"][rv.name] != value:
             raise CheckFailed(
                 f"{_words(rv.name, describe)[0].upper()}{_words(rv.name, describe)[1:]} lives on another scale "
                 f"in your model (the sampler sees `{value}` in the reference): check its distribution; a "
@@ -338,37 +405,26 @@ def check_model(
             )
     for rv in reference.observed_RVs:
         theirs_data = np.asarray(reference.rvs_to_values[rv].eval(), dtype=float)
-        mine_data = np.asarray(model.rvs_to_values[model[rv.name]].eval(), dtype=float)
+        mine_data = np.asarray(mine["observed_data"][rv.name], dtype=float)
         if mine_data.shape != theirs_data.shape or not np.allclose(mine_data, theirs_data, equal_nan=True):
             raise CheckFailed(
                 f"The data observed in {_words(rv.name, describe)} differ from the reference's: "
                 "check the column you pass as `observed=`."
             )
 
-    rng = np.random.default_rng(seed)
-    start = reference.initial_point(random_seed=seed)
-    trial_points = [
-        {name: value + rng.normal(0.0, 0.5, size=np.shape(value)) for name, value in start.items()}
-        for _ in range(points)
-    ]
-
     names = [rv.name for rv in reference.free_RVs + reference.observed_RVs]
     free = [rv.name for rv in reference.free_RVs]
-
-    def compiled(m: pm.Model) -> Callable:
-        # One function per model: each variable's log density, the total, and the gradient with
-        # respect to the free variables taken in the reference's order, so the order of statements
-        # in the learner's model does not matter.
-        terms = m.logp(vars=[m[name] for name in names], jacobian=True, sum=False)
-        outs = [term.sum() for term in terms] + [m.logp(jacobian=True), m.dlogp(vars=[m[name] for name in free])]
-        return m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")
-
-    mine_fn, their_fn = compiled(model), compiled(reference)
     observed = {rv.name for rv in reference.observed_RVs}
-    for point in trial_points:
-        mine_out, their_out = mine_fn(point), their_fn(point)
-        for k, name in enumerate([*names, "(total)"]):
-            a, b = float(mine_out[k]), float(their_out[k])
+    their_fn = _log_densities(reference, names, free)
+    value_shapes = {name: np.shape(x) for name, x in reference.initial_point(random_seed=seed).items()}
+    for k in range(points):
+        point = mine["points"][k]
+        if set(point) != set(value_shapes) or any(np.shape(point[v]) != s for v, s in value_shapes.items()):
+            raise CheckFailed("The grader could not read your model's log density (its points do not fit the model).")
+        their_out = their_fn(point)
+        for j, name in enumerate([*names, "(total)"]):
+            a = float(mine["total"][k]) if name == "(total)" else float(mine["terms"][k][name])
+            b = float(their_out[j])
             if np.isclose(a, b, rtol=rtol, atol=rtol):
                 continue
             if name == "(total)":
@@ -381,7 +437,9 @@ def check_model(
                 f"The {role} of {_words(name, describe)} differs from the reference's: check its distribution "
                 f"and its parameters (at one point the reference's log density is {b:.3f}, yours {a:.3f})."
             )
-        if not np.allclose(mine_out[-1], their_out[-1], rtol=rtol, atol=rtol):
+        mine_grad = np.concatenate([np.ravel(mine["grad"][k][name]) for name in free])
+        same = mine_grad.shape == np.shape(their_out[-1])
+        if not same or not np.allclose(mine_grad, their_out[-1], rtol=rtol, atol=rtol):
             raise CheckFailed("The gradient of your model's log density differs from the reference's.")
     print(
         f"✓ the same model as the reference: {len(free)} free variables, {len(observed)} observed, "

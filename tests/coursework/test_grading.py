@@ -189,11 +189,11 @@ def test_a_submission_that_disarms_the_check_helpers_still_fails_its_wrong_answe
     assert result.row("ex-why-funnel")["status"] == "fail"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: the checks run in the student's session, so a submission "
-                   "can rewrite them; this passes once the checks run outside it")
 def test_a_submission_that_rewrites_later_cells_still_fails_its_wrong_answer(graded):
-    # Today this submission scores full marks: its transformer turns the grader's checks into `pass`.
-    assert _scores(graded["transformed"])["ex-why-funnel"] == 0
+    # Its transformer turns every later cell of its own session into `pass`: the checks, which run
+    # in the grader's process, still see the wrong answer, and nothing after it was exported.
+    assert _scores(graded["transformed"]) == {label: (0 if score == 1 else score) for label, score in _expect().items()}
+    assert "share_outside" in graded["transformed"].row("ex-why-funnel")["reason"]
 
 
 def test_reordered_cells_are_graded_and_deleted_ones_get_zero_with_a_reason(graded):
