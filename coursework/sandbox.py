@@ -75,9 +75,13 @@ export JPY_PARENT_PID=1
 
 
 def caches() -> list[str]:
-    """Return the folders a kernel writes caches to (PyTensor's, IPython's, matplotlib's): overlaid in the sandbox."""
+    """Return the folders a kernel writes caches to (PyTensor's, IPython's, matplotlib's, numba's), made if missing."""
     home = Path("~").expanduser()
-    return [pytensor_cache(), *(str(home / sub) for sub in (".ipython", ".cache/matplotlib", ".config/matplotlib"))]
+    folders = [pytensor_cache(), *(str(home / sub) for sub in (".ipython", ".cache/matplotlib", ".config/matplotlib"))]
+    folders.append(os.environ.get("NUMBA_CACHE_DIR") or str(home / ".cache" / "numba"))
+    for folder in folders:  # an overlay needs a folder beneath it; on a fresh machine there may be none yet
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return folders
 
 
 def pytensor_cache() -> str:
