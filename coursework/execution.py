@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from coursework import sandbox
 from coursework._util import first_line, remove_tree, short
 from coursework.chapter import Chapter
 from coursework.exporter import export_cell
@@ -173,7 +174,7 @@ def check_answers(
     """
     from coursework.trusted import checker_for
 
-    answers = Path(tempfile.mkdtemp(prefix="hlmkit-answers-"))
+    answers = Path(tempfile.mkdtemp(prefix="answers-", dir=sandbox.grading_folder()))
     try:
         for label, (export, cells, names, folder) in plan.items():
             state = status.get(export, ("not run", "not run"))
@@ -208,6 +209,7 @@ def hidden_folders(chapter: Chapter | None) -> list[str]:
     """Folders a sandboxed kernel sees empty: the chapter's (its hidden checks), the coursework tools, tests, git."""
     root = Path(__file__).resolve().parent.parent
     folders = [root / name for name in ("chapters", "releases", "coursework", "tests", ".git", "_build")]
+    folders.append(sandbox.grading_folder())  # other students' working folders, the grader's answers and checks
     if chapter is not None and chapter.path is not None:
         folders.append(Path(chapter.path).resolve().parent)
     return [str(folder) for folder in dict.fromkeys(folders)]
@@ -216,8 +218,6 @@ def hidden_folders(chapter: Chapter | None) -> list[str]:
 def _kernel_manager(workdir: str, hide: list[str]) -> Any:
     """Return a kernel manager that starts the kernel in the sandbox, talking over Unix sockets in ``workdir``."""
     from jupyter_client.manager import AsyncKernelManager
-
-    from coursework import sandbox
 
     class SandboxedKernelManager(AsyncKernelManager):  # nbclient polls channels asynchronously
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
@@ -250,7 +250,7 @@ def execute(
 
     status: dict[int, tuple[str, str]] = {}
     own = workdir is None
-    workdir = tempfile.mkdtemp(prefix="hlmkit-grade-") if workdir is None else workdir
+    workdir = tempfile.mkdtemp(prefix="grade-", dir=sandbox.grading_folder()) if workdir is None else workdir
     km = _kernel_manager(workdir, hidden_folders(chapter)) if sandboxed else None
     extra = {"km": km} if km is not None else {}
     client = NotebookClient(

@@ -118,7 +118,7 @@ def grade_notebook(
             for k, cell in enumerate(grading.cells)
             if roles.get(k, ("",))[0] == "answer" and cell.source.strip() in stubs
         }
-        workdir = tempfile.mkdtemp(prefix="hlmkit-grade-")
+        workdir = tempfile.mkdtemp(prefix="grade-", dir=sandbox.grading_folder())
         try:
             run, plan = export_plan(grading, roles, chapter, workdir)
             checks = frozenset(k for _export, cells, _names, _folder in plan.values() for k in cells[1:])

@@ -47,17 +47,17 @@ while [ "$1" != "::" ]; do
 done
 shift
 while [ "$1" != "--" ]; do
-    if [ -d "$1" ]; then mount -t tmpfs -o size=1m,mode=0555 hidden "$1"; fi
+    if [ -d "$1" ]; then mount -t tmpfs -o size=1m,mode=0755 hidden "$1"; fi
     shift
 done
 shift
+mkdir -p "$work"  # in the grader's folder, now an empty one, before everything turns read-only
 awk '{print $5}' /proc/self/mountinfo | while read -r point; do
     case "$point" in /mnt|/mnt/*|/proc|/proc/*) ;; *) mount -o remount,bind,ro "$point" 2>/dev/null || true ;; esac
 done
-mount -t tmpfs -o size=2g,mode=1777 tmp /tmp
 if [ -d /dev/shm ]; then mount -t tmpfs -o size=1g,mode=1777 shm /dev/shm; fi
-mkdir -p "$work"
 mount --bind /mnt/work "$work"
+mkdir -p "$work/.tmp"
 k=0
 printf '%s' "$caches" | while IFS= read -r cache; do
     k=$((k + 1)); layer="$work/.sandbox/$k"; mkdir -p "$layer/upper" "$layer/scratch"
@@ -66,6 +66,7 @@ printf '%s' "$caches" | while IFS= read -r cache; do
 done
 umount -l /mnt
 cd "$work"
+export TMPDIR="$work/.tmp"
 # The program is a child of the namespace's init (this shell), so that an interrupt reaches it as it
 # would outside. ipykernel would take an init for a parent as a sign that the grader has gone, unless
 # told that its parent is 1 (then it watches no parent, and still takes interrupts).
@@ -82,6 +83,16 @@ def caches() -> list[str]:
     for folder in folders:  # an overlay needs a folder beneath it; on a fresh machine there may be none yet
         Path(folder).mkdir(parents=True, exist_ok=True)
     return folders
+
+
+def grading_folder() -> Path:
+    """Return the folder of the grader's temporary folders (students' working folders, answers, checks).
+
+    A sandboxed kernel sees it empty but for its own working folder inside it.
+    """
+    folder = Path(tempfile.gettempdir()) / f"hlmkit-grading-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def pytensor_cache() -> str:

@@ -361,7 +361,9 @@ class TrustedChecker:
     def __init__(self, chapter: Any, setup_timeout: float = 900.0) -> None:
         self.chapter = chapter
         self.broken = ""
-        self._folder = tempfile.mkdtemp(prefix="hlmkit-checks-")
+        from coursework.sandbox import grading_folder
+
+        self._folder = tempfile.mkdtemp(prefix="checks-", dir=grading_folder())
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
