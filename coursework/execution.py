@@ -140,25 +140,6 @@ def export_plan(
     return run, plan
 
 
-def copy_answers(folder: str, to: Path) -> None:
-    """Copy an exercise's answer files out of the student's folder: plain files only, never links."""
-    import re
-
-    to.mkdir(parents=True, exist_ok=True)
-    source = Path(folder)
-    if source.is_symlink() or not source.is_dir():
-        return
-    total = 0
-    for path in source.iterdir():
-        plain = path.is_file() and not path.is_symlink()
-        if not plain or not re.fullmatch(r"manifest\.json|v\d+\.(npy|parquet)", path.name):
-            continue
-        total += path.stat().st_size
-        if total > 2**28:
-            return
-        shutil.copyfile(path, to / path.name, follow_symlinks=False)
-
-
 def check_answers(
     chapter: Chapter,
     grading: Any,
@@ -172,7 +153,7 @@ def check_answers(
     Fills in ``status`` for every check cell. An exercise whose export did not run gets its
     export's status on every check; the exercises in ``skip`` (unanswered) get no checks run.
     """
-    from coursework.trusted import checker_for
+    from coursework.trusted import checker_for, copy_answers
 
     answers = Path(tempfile.mkdtemp(prefix="answers-", dir=sandbox.grading_folder()))
     try:

@@ -84,6 +84,28 @@ class ExportedObject:
         return f"<a {self._kind}: {sorted(k for k in self.__dict__ if not k.startswith('_'))}>"
 
 
+def copy_answers(folder: str | os.PathLike, to: Path) -> None:
+    """Copy an exercise's answer files out of the student's folder: plain files only, never links.
+
+    Only the names the exporter writes, and no more than :data:`MAX_EXPORT_BYTES` in all.
+    """
+    import shutil
+
+    to.mkdir(parents=True, exist_ok=True)
+    source = Path(folder)
+    if source.is_symlink() or not source.is_dir():
+        return
+    total = 0
+    for path in source.iterdir():
+        plain = path.is_file() and not path.is_symlink()
+        if not plain or not (path.name == "manifest.json" or _FILE.fullmatch(path.name)):
+            continue
+        total += path.stat().st_size
+        if total > MAX_EXPORT_BYTES:
+            return
+        shutil.copyfile(path, to / path.name, follow_symlinks=False)
+
+
 def _file(folder: Path, name: object, budget: list[int]) -> Path:
     if not isinstance(name, str) or not _FILE.fullmatch(name):
         raise ValueError(f"bad file name {name!r}")
