@@ -5,9 +5,10 @@ namespaces (most distributions; util-linux's ``unshare``), the grader starts eac
 kernel inside new user, mount, PID and network namespaces:
 
 - **nothing outside the submission's own working folder is writable**: every mount is remounted
-  read-only; ``/tmp`` and ``/dev/shm`` are fresh, private and empty;
+  read-only; ``/dev/shm`` is fresh and private, and ``TMPDIR`` is a folder inside the working folder;
 - **the grader's files are out of sight**: its temporary folders (other students' working
-  folders, the grader's answer copies) are under ``/tmp``, which the kernel sees empty, and the
+  folders, the grader's answer copies, its checking process's folder) are in
+  :func:`grading_folder`, which the kernel sees empty but for its own working folder, and the
   chapters (with their hidden checks), the coursework package, the tests and ``.git`` are covered
   by empty folders;
 - **no other process is visible** (a PID namespace: no ``/proc/<grader>/cwd``) and none outlives the
@@ -106,8 +107,8 @@ def pytensor_cache() -> str:
 def prefix(work: str | os.PathLike, hide: list[str]) -> list[str]:
     """Return the command that starts a program (the arguments that follow it) in a sandbox.
 
-    ``work`` is the one folder the program may write to (it must lie under ``/tmp`` or be a folder
-    of its own); ``hide`` lists folders to cover with empty ones.
+    ``work`` is the one folder the program may write to; ``hide`` lists folders to cover with empty
+    ones (a ``work`` inside one of them stays visible).
     """
     # setpriv: when the grader's process ends, the kernel's sandbox ends with it (unshare --kill-child).
     grader_bound = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
