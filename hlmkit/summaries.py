@@ -122,12 +122,16 @@ def posterior_draws(idata: xr.DataTree, var_name: str) -> np.ndarray:
     return draws.stack(sample=("chain", "draw")).transpose("sample", ...).values
 
 
-def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, prob: float = 0.9) -> pd.DataFrame:
+def posterior_summary(
+    idata: xr.DataTree, var_names: Sequence[str] | None = None, *, prob: float = 0.9
+) -> PosteriorSummary:
     """Summarise a posterior readably: mean, sd, central interval, bulk ESS and r_hat per quantity.
 
     Numbers are rounded for reading: each row's mean, sd and interval to two significant
     digits of its posterior sd (a quantity known to within 0.5 is not shown to 12 digits),
-    ESS to whole draws and r_hat to three decimals.
+    ESS to whole draws and r_hat to three decimals. The table shows each row with its own
+    decimals, trailing zeros kept (``0.50``, not ``0.5`` nor ``0.500``); its values are plain
+    floats, and a table made from it (a selection, a sum) is a plain DataFrame.
 
     Parameters
     ----------
@@ -140,8 +144,8 @@ def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed by quantity (e.g. ``beta[ses]``): ``mean``, ``sd``, ``lower``, ``upper``,
+    PosteriorSummary
+        A pandas DataFrame, indexed by quantity (e.g. ``beta[ses]``): ``mean``, ``sd``, ``lower``, ``upper``,
         ``ess_bulk``, ``r_hat``. The diagonal of a correlation matrix (``corr[intercept,
         intercept]``, 1 in every draw, r_hat undefined) is left out.
 
@@ -170,12 +174,64 @@ def posterior_summary(idata: xr.DataTree, var_names: Sequence[str] | None = None
     upper = next(c for c in raw.columns if c.endswith("_ub"))
     table = raw[["mean", "sd", lower, upper, "ess_bulk", "r_hat"]].astype(float)
     table.columns = ["mean", "sd", "lower", "upper", "ess_bulk", "r_hat"]
-    decimals = np.clip(1 - np.floor(np.log10(np.maximum(table["sd"].to_numpy(), 1e-12))), 0, 6).astype(int)
+    decimals = _decimals(table["sd"].to_numpy())
     for column in ("mean", "sd", "lower", "upper"):
         table[column] = [round(v, d) for v, d in zip(table[column], decimals, strict=True)]
     table["ess_bulk"] = table["ess_bulk"].round().astype(int)
     table["r_hat"] = table["r_hat"].round(3)
-    return table.drop(index=[label for label in _unit_diagonals(idata, names) if label in table.index])
+    diagonal = [label for label in _unit_diagonals(idata, names) if label in table.index]
+    return PosteriorSummary(table.drop(index=diagonal))
+
+
+def _decimals(sd: np.ndarray) -> np.ndarray:
+    """Decimals that keep two significant digits of each posterior sd (0 to 6)."""
+    return np.clip(1 - np.floor(np.log10(np.maximum(sd, 1e-12))), 0, 6).astype(int)
+
+
+def _plain(value: float, places: int) -> str:
+    """Write a number to ``places`` decimals: empty when missing, never ``-0.00``."""
+    if not np.isfinite(value):
+        return ""
+    text = f"{value:.{places}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+class PosteriorSummary(pd.DataFrame):
+    """The table :func:`posterior_summary` returns: a DataFrame shown with each row's own decimals.
+
+    pandas shows a column of floats with one number of decimals, the most any value needs, so
+    ``41.17`` above ``0.054`` would read ``41.170``: a precision the posterior does not have.
+    This table shows each row's mean, sd and interval to the decimals of its sd, ESS whole and
+    r_hat to three decimals. Its values are the floats themselves; anything made from it is a
+    plain DataFrame.
+    """
+
+    @property
+    def _constructor(self):  # a selection or a computation gives a plain DataFrame
+        return pd.DataFrame
+
+    def shown(self) -> pd.DataFrame:
+        """Return the table as it is shown: its numbers as text, each row to its own decimals."""
+        table = pd.DataFrame(self).astype(object)
+        sd = pd.to_numeric(self["sd"], errors="coerce").to_numpy(dtype=float) if "sd" in self else None
+        for column in self.columns:
+            values = pd.to_numeric(self[column], errors="coerce").to_numpy(dtype=float)
+            if column in ("mean", "sd", "lower", "upper") and sd is not None:
+                places = _decimals(np.where(np.isfinite(sd), sd, 1.0))
+            elif column == "r_hat":
+                places = np.full(len(values), 3)
+            elif column == "ess_bulk":
+                places = np.zeros(len(values), dtype=int)
+            else:
+                continue
+            table[column] = [_plain(v, d) for v, d in zip(values, places, strict=True)]
+        return table
+
+    def _repr_html_(self) -> str | None:
+        return self.shown()._repr_html_()
+
+    def __repr__(self) -> str:
+        return repr(self.shown())
 
 
 def _unit_diagonals(idata: xr.DataTree, names: list[str]) -> list[str]:

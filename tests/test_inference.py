@@ -213,6 +213,38 @@ def test_posterior_summary_columns_and_rounding(partial_fit):
         assert row["r_hat"] == round(row["r_hat"], 3)
 
 
+def test_posterior_summary_shows_each_row_with_its_own_decimals_and_stays_a_table_of_floats(partial_fit):
+    table = posterior_summary(partial_fit, ["mu", "beta", "sigma"])
+    shown = table.shown()
+    for name, row in table.iterrows():
+        places = 1 - int(np.floor(np.log10(row["sd"])))
+        for column in ("mean", "sd", "lower", "upper"):
+            text = shown.loc[name, column]
+            assert len(text.split(".")[1]) == places if places else "." not in text, (name, column, text)
+            assert float(text) == pytest.approx(row[column], abs=10.0**-places)
+        assert shown.loc[name, "ess_bulk"] == str(int(row["ess_bulk"]))
+        assert len(shown.loc[name, "r_hat"].split(".")[1]) == 3
+    assert shown.loc["mu", "mean"] in repr(table) and shown.loc["mu", "mean"] in table._repr_html_()
+    assert pd.api.types.is_float_dtype(table["mean"])
+    assert type(table[["mean", "sd"]]) is pd.DataFrame and type(table.loc["mu"]) is pd.Series
+
+
+def test_posterior_summary_never_shows_minus_zero():
+    from hlmkit.summaries import PosteriorSummary
+
+    table = PosteriorSummary(pd.DataFrame({"mean": [-0.001, np.nan], "sd": [0.2, 0.3]}, index=["a", "b"]))
+    assert table.shown()["mean"].tolist() == ["0.00", ""]
+
+
+def test_posterior_summary_rows_of_different_precision_keep_their_own_decimals():
+    # Found in ch4: pandas showed 41.17 as 41.170 beside a slope known to three decimals.
+    from hlmkit.summaries import PosteriorSummary
+
+    table = PosteriorSummary(pd.DataFrame({"mean": [41.17, 0.054, 0.5], "sd": [0.51, 0.012, 0.12]}, index=list("abc")))
+    assert table.shown()["mean"].tolist() == ["41.17", "0.054", "0.50"]
+    assert table.shown()["sd"].tolist() == ["0.51", "0.012", "0.12"]
+
+
 def test_posterior_summary_leaves_out_the_unit_diagonal_of_a_correlation_matrix():
     # A varying-slopes fit's corr is 1 on its diagonal in every draw: no sd, no r_hat, nothing to read.
     rng = np.random.default_rng(0)

@@ -235,8 +235,18 @@ def test_plain_log_ticks_label_only_2_and_5_on_a_long_axis(ax):
     ax.set_xscale("log")
     ax.set_xlim(1, 1000)
     plain_log_ticks(ax, "x")
-    assert _tick_labels(ax, minor=False) == ["1", "10", "100", "1000"]
+    assert _tick_labels(ax, minor=False) == ["1", "10", "100", "1,000"]
     assert set(_tick_labels(ax, minor=True)) == {"2", "5", "20", "50", "200", "500"}
+
+
+def test_plain_log_ticks_write_large_numbers_out_and_leave_their_minor_ticks_bare(ax):
+    # Found in ch13: pupils from 10^4 to 10^6 were labelled as powers of ten.
+    ax.plot([1e4, 1e6], [0, 1])
+    ax.set_xscale("log")
+    ax.set_xlim(1e4, 1e6)
+    plain_log_ticks(ax, "x")
+    assert _tick_labels(ax, minor=False) == ["10,000", "100,000", "1,000,000"]
+    assert _tick_labels(ax, minor=True) == []
 
 
 def test_pareto_k_plot_labels_sizes_in_plain_numbers(ax):
@@ -284,3 +294,27 @@ def test_no_plot_sets_text_smaller_than_the_book_style():
             if any(s < base for s in sizes) or named:
                 small.append(f"{path.name}:{number}: {line.strip()}")
     assert not small, "text below the book style's font.size:\n" + "\n".join(small)
+
+
+def test_no_figure_in_the_book_sets_text_smaller_than_the_smallest_legible_size():
+    # A legend or tick label set to 8 pt is 6-7 CSS px on a phone; hlmkit.style._SMALLEST_TEXT_PT
+    # is what the browser test (tests/site) holds the shown figures to.
+    import re
+    from pathlib import Path
+
+    from hlmkit.style import _RC, _SMALLEST_TEXT_PT
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [*sorted((root / "chapters").glob("*.md")), *sorted((root / "hlmkit").glob("*.py"))]
+    size = re.compile(r"""(?:fontsize|labelsize|title_fontsize|["']size["']\s*:)\s*=?\s*([0-9.]+|["'][a-z-]+["'])""")
+    small = []
+    for path in sources:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for value in size.findall(line):
+                named = value.strip("\"'")
+                too_small = named in {"xx-small", "x-small", "small", "smaller"} if not value[0].isdigit() \
+                    else float(value) < _SMALLEST_TEXT_PT
+                if too_small:
+                    small.append(f"{path.name}:{number}: {line.strip()}")
+    assert _RC["font.size"] >= _SMALLEST_TEXT_PT
+    assert not small, small

@@ -16,6 +16,7 @@ from .conftest import ROOT, toc_pages
 sync_api = pytest.importorskip("playwright.sync_api")
 
 PAGES = toc_pages()
+CHAPTERS = [page for page in PAGES if page.startswith("chapters/")]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 # Console errors that come from the theme, not from the book, each with its reason.
@@ -269,18 +270,18 @@ def test_figures_are_sharp_at_their_displayed_size(browser, server, width):
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_figure_text_is_legible_at_its_displayed_size(browser, server, width):
-    # A figure's base text (hlmkit's style: font.size points at figure.dpi) is drawn at
-    # font.size * dpi / 72 CSS px when the figure is shown at its drawn width (the img's style
-    # width); shown narrower, it shrinks in proportion. At least 9 CSS px, on a phone too, where
-    # the figure's box scrolls sideways rather than shrink it further (and the page does not).
-    from hlmkit.style import _RC
+    # A figure's smallest text (hlmkit.style._SMALLEST_TEXT_PT, which tests/test_plots.py holds
+    # every chapter and hlmkit to) is drawn at that many points at figure.dpi: points * dpi / 72
+    # CSS px when the figure is shown at its drawn width (the img's style width); shown narrower,
+    # it shrinks in proportion. At least 9 CSS px, on a phone too, where the figure's box scrolls
+    # sideways rather than shrink it further (and the page does not).
+    from hlmkit.style import _RC, _SMALLEST_TEXT_PT
 
-    base_px = _RC["font.size"] * _RC["figure.dpi"] / 72
+    base_px = _SMALLEST_TEXT_PT * _RC["figure.dpi"] / 72
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     small = []
-    for name in ("chapters/01_why_hierarchical", "chapters/04_partial_pooling", "chapters/06_varying_slopes",
-                 "chapters/14_capstone_hsb"):
+    for name in CHAPTERS:
         page.goto(f"{server}/{name}.html", wait_until="networkidle")
         sizes = page.evaluate(
             """() => Array.from(document.querySelectorAll('main .cell_output img')).map(

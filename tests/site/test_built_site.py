@@ -1,5 +1,6 @@
 """The built website: every page exists, shows its figures with alt text, and no error output."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,26 @@ def test_no_published_file_names_the_build_machine_or_carries_its_warnings(html_
             if marker in text:
                 leaks.append(f"{path.relative_to(html_root)}: {marker}")
     assert not leaks, leaks[:10]
+
+
+def test_shown_code_leaves_out_the_build_plumbing_and_the_download_keeps_it(html_root):
+    # _ext/reader_code.py: glue's imports and the seed sweep's variable serve the build, not the lesson.
+    import json
+
+    for chapter in CHAPTERS:
+        shown = "\n".join(block.get_text() for block in soup(html_root, chapter).select(".cell_input pre"))
+        for plumbing in ("from myst_nb import glue", "from IPython.display import Markdown", "BOOK_SEED",
+                         "import os\n"):
+            assert plumbing not in shown, f"{chapter} shows {plumbing!r}"
+        name = chapter.split("/")[-1]
+        source = (ROOT / f"{chapter}.md").read_text()
+        cells = json.loads((html_root / "notebooks" / f"{name}.ipynb").read_text())["cells"]
+        downloaded = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        seed = re.search(r'os\.environ\.get\("BOOK_SEED", (\d+)\)', source)
+        if seed:
+            assert f"RANDOM_SEED = {seed.group(1)}  # the sampler's seed\n" in shown, f"{chapter} hides its seed"
+            assert 'os.environ.get("BOOK_SEED"' in downloaded, f"{name}.ipynb lost the seed sweep's variable"
+        assert "from myst_nb import glue" in downloaded, f"{name}.ipynb lost its glue import"
 
 
 @pytest.mark.parametrize("page", BACKMATTER)
