@@ -39,23 +39,30 @@ def _symbol(variable) -> str:
     return name if name and name[0].isupper() else random_variable_symbol(variable)
 
 
-def _layout(rows: dict[str, int], plate_of: dict[str, str], order: list[str],
-            neighbours: dict[str, set[str]]) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, float]]]:
-    """Place each node in a column: a plate's nodes share a band of columns that no other plate uses in its rows.
-
-    A band is as wide as the plate's widest row, and wide enough for the plate's label. A variable
-    outside every plate needs no box: it takes the free column of its row nearest its neighbours.
-    Returns each node's (column, row) and each plate's band (first column, last column).
-    """
-    char = 0.6 * plt.rcParams["font.size"] / 72  # a character's width in inches, roughly
+def _plates_in_order(rows: dict[str, int], plate_of: dict[str, str], order: list[str]) -> list[list[str]]:
+    """Each plate's members, plates in the order the model declares them, highest first."""
     bands: dict[str, list[str]] = {}
     for name in order:
         if plate_of[name]:
             bands.setdefault(plate_of[name], []).append(name)
+    return sorted(bands.values(), key=lambda m: (min(rows[n] for n in m), order.index(m[0])))
+
+
+def _layout(rows: dict[str, int], plate_of: dict[str, str], order: list[str], neighbours: dict[str, set[str]],
+            plates: list[list[str]]) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, float]]]:
+    """Place each node in a column: a plate's nodes share a band of columns that no other plate uses in its rows.
+
+    Plates take their bands in the order of ``plates`` (each plate's members), each in the
+    leftmost columns free in its rows. A band is as wide as the plate's widest row, and wide
+    enough for the plate's label. A variable outside every plate needs no box: it takes the free
+    column of its row nearest its neighbours. Returns each node's (column, row) and each plate's
+    band (first column, last column).
+    """
+    char = 0.6 * plt.rcParams["font.size"] / 72  # a character's width in inches, roughly
     placed: list[tuple[int, int, float, float]] = []  # (first row, last row, first column, end column)
     position: dict[str, tuple[float, int]] = {}
     band: dict[str, tuple[float, float]] = {}
-    for members in sorted(bands.values(), key=lambda m: (min(rows[n] for n in m), order.index(m[0]))):
+    for members in plates:
         first, last = min(rows[n] for n in members), max(rows[n] for n in members)
         width = max(sum(rows[n] == row for n in members) for row in range(first, last + 1))
         label = max(plate_of[members[0]].split("\n"), key=len)
@@ -87,6 +94,97 @@ def _layout(rows: dict[str, int], plate_of: dict[str, str], order: list[str],
     position = {name: (x + shift, row) for name, (x, row) in position.items()}
     band = {label: (first + shift, last + shift) for label, (first, last) in band.items()}
     return position, band
+
+
+def _plate_box(label: str, members: list[tuple[float, float]], band: tuple[float, float]) -> tuple[float, ...]:
+    """Return a plate's box (x0, y0, width, height) in inches: around its members' centres, label strip below."""
+    ys = [y for _, y in members]
+    strip = _LABEL * (label.count("\n") + 1)
+    x0 = band[0] * _COLUMN - _NODE_WIDTH / 2 - _MARGIN
+    y0 = min(ys) - _NODE_HEIGHT / 2 - _MARGIN - strip
+    width = (band[1] - band[0]) * _COLUMN + _NODE_WIDTH + 2 * _MARGIN
+    height = max(ys) - min(ys) + _NODE_HEIGHT + 2 * _MARGIN + strip
+    return x0, y0, width, height
+
+
+def _passes_through(start: tuple[float, float], end: tuple[float, float], box: tuple[float, ...]) -> bool:
+    """Whether the segment from ``start`` to ``end`` runs through the box (x0, y0, width, height) (Liang-Barsky)."""
+    (x, y), (x_end, y_end) = start, end
+    dx, dy = x_end - x, y_end - y
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, x - box[0]), (dx, box[0] + box[2] - x), (-dy, y - box[1]), (dy, box[1] + box[3] - y)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            low = max(low, r)
+        else:
+            high = min(high, r)
+        if low > high:
+            return False
+    return True
+
+
+def _untidiness(position: dict[str, tuple[float, int]], band: dict[str, tuple[float, float]],
+                plate_of: dict[str, str], parents: dict[str, set[str]]) -> tuple[int, int, int, float]:
+    """How hard a layout is to read, worst first: arrows behind a node, through a plate of neither end, crossing.
+
+    Then the arrows' total width. An arrow into or out of a plate crosses its box, as plate
+    notation means; one that passes through a third plate suggests a dependence on that plate's
+    dim that is not there, and one behind a node seems to end there.
+    """
+    def centre(name: str) -> tuple[float, float]:
+        return position[name][0] * _COLUMN, -position[name][1] * _ROW
+
+    boxes = {label: _plate_box(label, [centre(n) for n in plate_of if plate_of[n] == label], band[label])
+             for label in band}
+    edges = [(centre(parent), centre(child), {plate_of[parent], plate_of[child]}, {parent, child})
+             for child in parents for parent in parents[child]]
+    through = sum(_passes_through(start, end, box) for start, end, ends, _ in edges
+                  for label, box in boxes.items() if label not in ends)
+    nodes = {name: (x - _NODE_WIDTH / 2, y - _NODE_HEIGHT / 2, _NODE_WIDTH, _NODE_HEIGHT)
+             for name, (x, y) in ((n, centre(n)) for n in position)}
+    hidden = sum(_passes_through(start, end, box) for start, end, _, names in edges
+                 for name, box in nodes.items() if name not in names)
+    segments = [(start, end) for start, end, _, _ in edges]
+    crossing = sum(_cross(*first, *second) for k, first in enumerate(segments) for second in segments[k + 1:]
+                   if not set(first) & set(second))  # arrows that share a node meet there, not cross
+    length = sum(abs(start[0] - end[0]) for start, end, _, _ in edges)
+    return hidden, through, crossing, length
+
+
+def _cross(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float], s: tuple[float, float]) -> bool:
+    """Whether segments pq and rs cross at a point inside both."""
+    def turn(a, b, c) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    return turn(p, q, r) * turn(p, q, s) < 0 and turn(r, s, p) * turn(r, s, q) < 0
+
+
+def _tidiest_layout(rows: dict[str, int], plate_of: dict[str, str], order: list[str],
+                    neighbours: dict[str, set[str]], parents: dict[str, set[str]]):
+    """Lay out the graph with the plate order whose arrows are easiest to follow (:func:`_untidiness`).
+
+    Starts from the model's own order and swaps two plates while a swap helps (a local search:
+    a model has a handful of plates, so this is quick).
+    """
+    plates = _plates_in_order(rows, plate_of, order)
+    best = _layout(rows, plate_of, order, neighbours, plates)
+    best_score = _untidiness(*best, plate_of, parents)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(plates)):
+            for j in range(i + 1, len(plates)):
+                trial = plates[:]
+                trial[i], trial[j] = trial[j], trial[i]
+                layout = _layout(rows, plate_of, order, neighbours, trial)
+                score = _untidiness(*layout, plate_of, parents)
+                if score < best_score:
+                    plates, best, best_score, improved = trial, layout, score, True
+    return best
 
 
 def plot_model_graph(model: pm.Model, *, ax: Axes | None = None) -> Axes:
@@ -161,7 +259,7 @@ def plot_model_graph(model: pm.Model, *, ax: Axes | None = None) -> Axes:
         if children:
             rows[name] = min(rows[c] for c in children) - 1
     neighbours = {name: parents[name] | {c for c in order if name in parents[c]} for name in order}
-    position, band = _layout(rows, plate_of, order, neighbours)
+    position, band = _tidiest_layout(rows, plate_of, order, neighbours, parents)
     n_columns = max([x for x, _ in position.values()] + [last for _, last in band.values()]) + 1
     n_rows = max(rows.values()) + 1
     left, right = -_NODE_WIDTH / 2 - 0.1, (n_columns - 1) * _COLUMN + _NODE_WIDTH / 2 + 0.1
@@ -188,12 +286,7 @@ def plot_model_graph(model: pm.Model, *, ax: Axes | None = None) -> Axes:
         return x + reach * dx, y + reach * dy
 
     for label in sorted(set(plate_of.values()) - {""}):  # the plates, under the nodes
-        ys = [centre(n)[1] for n in order if plate_of[n] == label]
-        strip = _LABEL * (label.count("\n") + 1)
-        x0 = band[label][0] * _COLUMN - _NODE_WIDTH / 2 - _MARGIN
-        y0 = min(ys) - _NODE_HEIGHT / 2 - _MARGIN - strip
-        width = (band[label][1] - band[label][0]) * _COLUMN + _NODE_WIDTH + 2 * _MARGIN
-        height = max(ys) - min(ys) + _NODE_HEIGHT + 2 * _MARGIN + strip
+        x0, y0, width, height = _plate_box(label, [centre(n) for n in order if plate_of[n] == label], band[label])
         ax.add_patch(FancyBboxPatch((x0, y0), width, height, boxstyle="round,pad=0,rounding_size=0.06",
                                     facecolor="none", edgecolor="0.35", linewidth=1))
         ax.text(x0 + width - 0.05, y0 + 0.03, label, ha="right", va="bottom", color="0.2", linespacing=1.1,

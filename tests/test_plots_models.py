@@ -122,3 +122,23 @@ def test_bad_input_says_what_to_pass():
         plot_model_graph(pd.DataFrame({"y": [1.0]}))
     with pytest.raises(ValueError, match="has no variables"):
         plot_model_graph(pm.Model())
+
+
+def test_plates_are_ordered_so_that_arrows_neither_cross_nor_pass_through_another_plate():
+    # Found in ch6: plates side by side in the order the model declares them sent arrows across
+    # each other and through plates of neither end. Declared here: y (under q) before w (under p).
+    with pm.Model(coords={"a": [0, 1], "b": [0, 1, 2], "c": [0, 1, 2, 3]}) as model:
+        p = pm.Normal("p", 0, 1, dims="a")
+        q = pm.Normal("q", 0, 1, dims="b")
+        pm.Normal("y", q.sum(), 1, observed=np.zeros(5))
+        pm.Normal("w", p.sum(), 1, dims="c")
+    ax = plot_model_graph(model)
+    centres = _node_texts(ax)
+    assert (centres["p"][0] < centres["q"][0]) == (centres["w"][0] < centres["y"][0]), "p -> w crosses q -> y"
+    plates = _plates(ax)
+    for arrow in (p for p in ax.patches if isinstance(p, FancyArrowPatch)):
+        (x0, y0), (x1, y1) = arrow._posA_posB
+        for label, (a0, b0, a1, b1) in plates.items():
+            ends_inside = any(a0 < x < a1 and b0 < y < b1 for x, y in [(x0, y0), (x1, y1)])
+            through = any(a0 < x0 + s * (x1 - x0) < a1 and b0 < y0 + s * (y1 - y0) < b1 for s in np.linspace(0, 1, 50))
+            assert ends_inside or not through, f"an arrow runs through the plate {label!r}"
