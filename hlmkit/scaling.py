@@ -420,28 +420,45 @@ def suggest_parameterization(
     return {level: chosen[level] for level in levels}
 
 
-#: Where ``make bench`` writes its results (see ``bench/README.md``).
-BENCHMARK_FILE = Path(__file__).resolve().parent.parent / "bench" / "results.csv"
+#: The folder of the benchmark results committed with the book (see ``bench/README.md``).
+BENCHMARK_FOLDER = Path(__file__).resolve().parent.parent / "bench"
+#: Where ``make bench`` writes its results.
+BENCHMARK_FILE = BENCHMARK_FOLDER / "results.csv"
+#: The benchmarks :func:`load_benchmarks` reads, and the command that writes each.
+BENCHMARKS = {"results": "make bench", "census": "python bench/census.py run"}
 
 
-def load_benchmarks() -> pd.DataFrame:
-    """Load the benchmark results committed with the book (``bench/results.csv``, written by ``make bench``).
+def load_benchmarks(name: str = "results") -> pd.DataFrame:
+    """Load benchmark results committed with the book (``bench/<name>.csv``).
 
-    Runs too slow for a page (the student-level likelihood on a million students) are
-    measured once by ``bench/run_bench.py`` and read back from this file, with the machine
-    and the date they were measured on.
+    Runs too slow for a page are measured once and read back from these files, with the
+    machine and the date they were measured on: ``"results"`` (written by ``make bench``:
+    the samplers, and the student-level likelihood on a million students) and ``"census"``
+    (written by ``bench/census.py``: the three-level model on 10^8 pupils in Parquet files).
+
+    Parameters
+    ----------
+    name : {"results", "census"}
+        Which benchmark.
 
     Returns
     -------
     pandas.DataFrame
-        One row per benchmark process: ``suite``, ``case``, ``engine``, ``size``,
-        ``n_students``, timings in seconds (``process_s``, ``setup_s``, ``sampling_s``, ...),
-        diagnostics, estimates, ``machine``, ``date`` and ``load_1min``.
+        One row per benchmark process. ``"results"``: ``suite``, ``case``, ``engine``,
+        ``size``, ``n_students``, timings in seconds (``process_s``, ``setup_s``,
+        ``sampling_s``, ...), diagnostics, estimates, ``machine``, ``date`` and
+        ``load_1min``. ``"census"``: ``pupils``, ``schools``, ``disk_mb``, the time of each
+        step and of the whole process, ``peak_rss_mb``, diagnostics, ``machine``, ``date``
+        and ``load_1min``.
 
     Raises
     ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` is not a benchmark of the book.
     FileNotFoundError
-        If the file is missing (run ``make bench`` to write it).
+        If the file is missing (the message names the command that writes it).
 
     Examples
     --------
@@ -449,9 +466,14 @@ def load_benchmarks() -> pd.DataFrame:
     >>> {"suite", "case", "process_s", "machine", "date"} <= set(load_benchmarks().columns)
     True
     """
-    if not BENCHMARK_FILE.exists():
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be the name of a benchmark such as 'results' or 'census', got {name!r}.")
+    if name not in BENCHMARKS:
+        raise ValueError(f"`name` must be one of the book's benchmarks {sorted(BENCHMARKS)}, got {name!r}.")
+    path = BENCHMARK_FOLDER / f"{name}.csv"
+    if not path.exists():
         raise FileNotFoundError(
-            f"The benchmark results are missing: {BENCHMARK_FILE}. They are committed with the book; "
-            "restore them with `git checkout -- bench/` or write them with `make bench`."
+            f"The benchmark results are missing: {path}. They are committed with the book; "
+            f"restore them with `git checkout -- bench/` or write them with `{BENCHMARKS[name]}`."
         )
-    return pd.read_csv(BENCHMARK_FILE)
+    return pd.read_csv(path)

@@ -279,8 +279,11 @@ def sufficient_statistics_sql(
 ) -> str:
     """Write the SQL query that computes the sufficient statistics: a ``GROUP BY`` with sums.
 
-    Sums can be computed partition by partition and added, so the query runs in any SQL
-    engine and in distributed ones; :func:`sufficient_statistics_parquet` runs it in DuckDB.
+    Sums can be computed partition by partition and added, so the query suits distributed
+    engines too; :func:`sufficient_statistics_parquet` runs it in DuckDB, and the tests run it
+    unchanged in SQLite with the same result. It is standard SQL with names in double quotes and
+    casts to ``DOUBLE``; engines that differ need small edits: Spark SQL and BigQuery quote names
+    with backticks, BigQuery names the type ``FLOAT64`` and PostgreSQL ``DOUBLE PRECISION``.
     Every name in the query is quoted as an identifier and the source is a table name (or a
     DuckDB relation), never SQL text: a name cannot change what the query does.
 
@@ -309,16 +312,15 @@ def sufficient_statistics_sql(
     --------
     >>> from hlmkit import sufficient_statistics_sql
     >>> print(sufficient_statistics_sql("students", "y", "school"))
-    WITH students AS (
-        SELECT "school",
-               CAST("y" AS DOUBLE) AS "y"
-        FROM "students"
-    )
     SELECT "school",
            count(*) AS "n",
            sum("y") AS "sum(y)",
            sum("y" * "y") AS "sum(y*y)"
-    FROM students
+    FROM (
+        SELECT "school",
+               CAST("y" AS DOUBLE) AS "y"
+        FROM "students"
+    ) AS pupils
     GROUP BY "school"
     ORDER BY "school"
     """
@@ -338,10 +340,12 @@ def _statistics_query(source: str, outcome: str, levels: list[str], predictors: 
     names = statistic_columns(outcome, predictors)
     select = ['count(*) AS "n"'] + [f"{term} AS {_quote(name)}" for term, name in zip(terms, names[1:], strict=True)]
     body = "".join(f",\n       {item}" for item in select)
+    # A derived table, not a WITH clause named like the source: SQLite (and the SQL standard) read
+    # `WITH students AS (... FROM students)` as a circular reference.
     return (
-        f"WITH students AS (\n    SELECT {keys}{casts}\n    FROM {source}\n)\n"
         f"SELECT {keys}{body}\n"
-        f"FROM students\nGROUP BY {keys}\nORDER BY {_quote(levels[-1])}"
+        f"FROM (\n    SELECT {keys}{casts}\n    FROM {source}\n) AS pupils\n"
+        f"GROUP BY {keys}\nORDER BY {_quote(levels[-1])}"
     )
 
 

@@ -86,6 +86,7 @@ from hlmkit import (
     least_squares_intercepts,
     level_sds,
     limit_problems,
+    load_benchmarks,
     load_dataset,
     load_reference,
     marginal_model,
@@ -141,7 +142,6 @@ from hlmkit import (
 EXEMPT = {
     "available_datasets": "takes no arguments; lists the datasets load_dataset knows",
     "available_references": "takes no arguments; lists the reference files in hlmkit/datasets/",
-    "load_benchmarks": "takes no arguments; reads the committed bench/results.csv",
     "set_book_style": "takes no arguments; a pure style setter",
 }
 
@@ -546,6 +546,8 @@ SPECIFIC: list[Case] = [
     ),
     # data
     _c("load_dataset", "name not a string", lambda t: load_dataset(3), T, "name", "such as 'hsb'"),
+    _c("load_benchmarks", "name not a string", lambda t: load_benchmarks(3), T, "name", "such as 'results'"),
+    _c("load_benchmarks", "unknown name", lambda t: load_benchmarks("results.csv"), V, "results.csv", "'census'"),
     _c("load_dataset", "unknown name", lambda t: load_dataset("hsb82"), V, "hsb82", "Available datasets"),
     _c("simulate_literacy", "non-integer seed", lambda t: simulate_literacy(seed=1.5), T, "seed", "integer"),
     _c("simulate_literacy", "string seed", lambda t: simulate_literacy(seed="2024"), T, "seed", "integer"),

@@ -107,6 +107,21 @@ def test_duckdb_reads_integer_outcomes_and_globs(tmp_path):
     assert table["sum(score*score)"].tolist() == [20.0, 10.0]
 
 
+def test_the_same_sql_runs_unchanged_in_a_second_engine_with_the_same_result(students, stats):
+    # The chapter says the GROUP BY runs where the data are; SQLite (standard library) is a second,
+    # unrelated engine. Found: the query once read `WITH students AS (... FROM "students")`,
+    # which SQLite refuses as a circular reference.
+    import sqlite3
+
+    hostile = 'y" FROM t; DROP TABLE t; --'
+    with sqlite3.connect(":memory:") as con:
+        students[[*LEVELS, *PREDICTORS, "literacy"]].rename(columns={"literacy": hostile}).to_sql("students", con)
+        table = pd.read_sql(sufficient_statistics_sql("students", hostile, LEVELS, PREDICTORS), con)
+        assert con.execute("SELECT count(*) FROM students").fetchone() == (len(students),)
+    table.columns = stats.columns
+    pd.testing.assert_frame_equal(table, stats, check_exact=False, rtol=1e-10)
+
+
 def test_sql_is_a_group_by_with_one_sum_per_statistic():
     sql = sufficient_statistics_sql("students", "y", ["county", "school"], ["x"])
     assert 'GROUP BY "county", "school"' in sql
@@ -495,3 +510,4 @@ def test_suggest_parameterization_follows_the_shrinkage_weight(stats):
         suggest_parameterization(stats, "literacy", LEVELS, sigma=40.0, tau={"state": 5, "school": 8})
     with pytest.raises(ValueError, match="positive"):
         suggest_parameterization(stats, "literacy", LEVELS, sigma=-1.0, tau=dict.fromkeys(LEVELS, 1.0))
+
