@@ -42,8 +42,9 @@ window.addEventListener("afterprint", () => {
 // Figures legible on a phone. A figure is drawn for the desktop column (its width in CSS pixels
 // is the img's style width; the PNG holds twice the pixels); shrunk to a 390-px screen its text
 // would be 6-7 px high. On a narrow screen each output figure keeps at least MIN_SCALE of its drawn
-// size, so that text of the book's base size (10.5 pt at 100 dpi, about 14.6 px) stays 9.5 px or
-// more; its output box scrolls sideways instead of the page. tests/site/test_browser.py measures it.
+// size, so that the book's smallest figure text (10 pt at 100 dpi, about 13.9 px; the base size is
+// 10.5 pt) stays 9 px or more; its output box scrolls sideways instead of the page.
+// tests/site/test_browser.py measures it, and tests/test_plots.py keeps every figure's text >= 10 pt.
 const MIN_SCALE = 0.65;
 function keepFiguresLegible() {
   for (const img of document.querySelectorAll("main .cell_output img")) {
