@@ -17,6 +17,7 @@ import scipy.stats
 import xarray as xr
 
 from hlmkit import (
+    load_benchmarks,
     marginal_model,
     nested_model,
     school_effects,
@@ -511,3 +512,14 @@ def test_suggest_parameterization_follows_the_shrinkage_weight(stats):
     with pytest.raises(ValueError, match="positive"):
         suggest_parameterization(stats, "literacy", LEVELS, sigma=-1.0, tau=dict.fromkeys(LEVELS, 1.0))
 
+
+def test_every_benchmark_of_the_book_is_committed_and_the_census_is_census_scale():
+    from hlmkit.scaling import BENCHMARKS
+
+    for name in BENCHMARKS:
+        table = load_benchmarks(name)
+        assert len(table) and {"machine", "date", "load_1min"} <= set(table.columns), name
+    census = load_benchmarks("census")
+    assert {"pupils", "schools", "disk_mb", "statistics_s", "fit_s", "process_s", "peak_rss_mb"} <= set(census.columns)
+    assert (census["pupils"] >= 5 * 10**7).all(), "a national K-12 population is about 5 x 10^7 pupils"
+    assert (census["process_s"] > census["statistics_s"] + census["fit_s"]).all()
