@@ -280,13 +280,12 @@ def _sample_nutpie(
     import nutpie
     from pymc.backends.arviz import patch_nutpie_idata
 
-    from hlmkit._nutpie import use_fast_wrappers
+    from hlmkit._nutpie import compile_model
 
-    use_fast_wrappers()  # the same draws, 2.5 s less compiling per process (see hlmkit/_nutpie.py)
     fingerprint = _data_fingerprint(model)
     cached = _COMPILED.get(model)
     if cached is None or cached[0] != fingerprint:
-        cached = (fingerprint, nutpie.compile_pymc_model(model, backend="numba"))
+        cached = (fingerprint, compile_model(model))  # nutpie's compile, faster (hlmkit/_nutpie.py)
         _COMPILED[model] = cached
     # pm.sample spawns one seed per chain from the seed and gives nutpie the first one.
     chain_seed = int(np.random.default_rng(seed).spawn(chains)[0].integers(2**30))

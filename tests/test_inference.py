@@ -473,3 +473,71 @@ def test_the_faster_wrappers_leave_another_nutpie_version_alone(monkeypatch):
     assert _nutpie.use_fast_wrappers() is True
     assert compile_pymc._make_c_logp_func is _nutpie._make_c_logp_func
     assert compile_pymc._make_c_expand_func is _nutpie._make_c_expand_func
+
+
+def _logp_and_gradient(compiled, x):
+    """What a compiled nutpie model's C function returns at the unconstrained point ``x``."""
+    import ctypes
+
+    x = np.ascontiguousarray(x, dtype=float)
+    grad, logp = np.zeros_like(x), np.zeros(())
+    double = ctypes.POINTER(ctypes.c_double)
+    code = compiled.compiled_logp_func.ctypes(len(x), x.ctypes.data_as(double), grad.ctypes.data_as(double),
+                                              logp.ctypes.data_as(double), compiled.user_data.ctypes.data)
+    assert code == 0
+    return float(logp), grad
+
+
+def test_cached_wrappers_compute_the_model_they_are_loaded_for():
+    # compile_model keeps nutpie's wrappers in PyTensor's disk cache. Data never seen before (a fresh
+    # random draw each run), so the first compile must compile and save, an equal model must load
+    # that code and compute the same to the bit, a model with other observed values must not load it,
+    # and a model whose data container holds other values may load it but must read its own data.
+    import secrets
+
+    import pymc as pm
+    import pytensor
+
+    from hlmkit._nutpie import compile_model
+
+    rng = np.random.default_rng(secrets.randbits(64))
+    school = rng.integers(6, size=40)
+    x_values, y_values = rng.normal(size=40), rng.normal(size=40)
+
+    def model(y, x):
+        with pm.Model(coords={"school": range(6)}) as m:
+            data = pm.Data("x", x)
+            mu = pm.Normal("mu", 0, 5)
+            beta = pm.Normal("beta", 0, 1)
+            tau = pm.HalfNormal("tau", 2)
+            alpha = pm.Normal("alpha", mu, tau, dims="school")
+            pm.Normal("y", alpha[school] + beta * data, 1, observed=y)
+        return m
+
+    def hits(compiled):
+        return compiled.compiled_logp_func._cache_hits, compiled.compiled_expand_func._cache_hits
+
+    points = rng.normal(size=(5, 9))
+    first = compile_model(model(y_values, x_values))
+    again = compile_model(model(y_values, x_values))
+    assert hits(first)[0] == 0 and hits(again) == (1, 1)  # expand reads no data: compiled in any earlier run
+    for point in points:
+        logp, grad = _logp_and_gradient(first, point)
+        logp_again, grad_again = _logp_and_gradient(again, point)
+        assert logp == logp_again and np.array_equal(grad, grad_again)
+
+    other_outcome = compile_model(model(y_values + 1, x_values))
+    assert hits(other_outcome)[0] == 0  # its stored values (expand) do not involve y: that code may be shared
+    assert _logp_and_gradient(other_outcome, points[0])[0] != _logp_and_gradient(first, points[0])[0]
+
+    other_x = model(y_values, x_values * 2)
+    cached = compile_model(other_x)
+    with pytensor.config.change_flags(numba__cache=False):
+        fresh = compile_model(other_x)  # no cache key: compiled afresh, nothing loaded
+    assert hits(cached) == (1, 1) and hits(fresh) == (0, 0)
+    for point in points:
+        logp, grad = _logp_and_gradient(cached, point)
+        logp_fresh, grad_fresh = _logp_and_gradient(fresh, point)
+        assert logp != _logp_and_gradient(first, point)[0]
+        np.testing.assert_allclose(logp, logp_fresh, rtol=1e-12)
+        np.testing.assert_allclose(grad, grad_fresh, rtol=1e-10, atol=1e-12)
