@@ -325,11 +325,14 @@ def summarise(rows: list[dict]) -> str:
     med = ok.groupby(["suite", "case", "engine", "size"], dropna=False).median(numeric_only=True)
     lines = []
     first = table.iloc[0]
-    lines.append(
-        f"Measured on {first['machine']}, {first['date']} (Python {first['python']}); "
-        f"median of {int(table['repeat'].max()) + 1} run(s) per case, "
-        f"load average during the runs {table['load_1min'].min():.1f} to {table['load_1min'].max():.1f}."
-    )
+    lines.append(f"Measured on {first['machine']} (Python {first['python']}); each suite's medians:")
+    lines.append("")
+    for suite, runs in table.groupby("suite", sort=False):  # suites may be measured on different days
+        dates = " and ".join(sorted(set(runs["date"].astype(str))))
+        lines.append(
+            f"- {suite}: {dates}, {int(runs['repeat'].max()) + 1} run(s) per case, "
+            f"load average {runs['load_1min'].min():.1f} to {runs['load_1min'].max():.1f}"
+        )
     lines.append("")
     trilogy = med.loc["trilogy"] if "trilogy" in med.index.get_level_values(0) else None
     if trilogy is not None:

@@ -12,6 +12,9 @@ fills the same cache the build reads (jupyter-cache in ``_build/.jupyter_cache``
   that the times it prints are not slowed by a neighbour.
 - A chapter that fails is left out of the cache, and its error is shown here in one line; the
   build then runs it again and reports the failing cell as usual (a strict build fails).
+- Every chapter executed adds a row to ``_build/chapter_times.csv``: its seconds, how many ran side
+  by side, the load average when it finished, the date and whether it failed. ``bench/chapters.py``
+  measures chapters alone, cold and warm, for the benchmark record.
 
 Usage: python scripts/execute_chapters.py [--jobs 2]   (``make book`` and ``make test`` call it)
 """
@@ -19,6 +22,7 @@ Usage: python scripts/execute_chapters.py [--jobs 2]   (``make book`` and ``make
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 import time
@@ -34,6 +38,23 @@ from myst_parser.config.main import MdParserConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
+TIMES = ROOT / "_build" / "chapter_times.csv"
+TIME_FIELDS = ["chapter", "seconds", "jobs", "load_1min", "finished", "failed"]
+
+
+def record_time(path: Path, seconds: float, jobs: int, failed: bool, out: Path = TIMES) -> None:
+    """Append one chapter's execution time to ``out`` (a CSV, created with its header if new)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    new = not out.exists()
+    with out.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TIME_FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow({
+            "chapter": path.stem, "seconds": round(seconds, 2), "jobs": jobs,
+            "load_1min": round(os.getloadavg()[0], 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "failed": failed,
+        })
 
 
 def read_page(path: Path):
@@ -99,9 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     failed = 0
 
-    def store(path: Path, notebook, seconds: float, error: str | None) -> None:
+    def store(path: Path, notebook, seconds: float, error: str | None, jobs: int = args.jobs) -> None:
         nonlocal failed
         name = path.relative_to(ROOT)
+        record_time(path, seconds, jobs, error is not None)
         if error is not None:
             failed += 1
             print(f"  {name}: FAILED after {seconds:.0f} s ({error}); the build runs it again", flush=True)
@@ -116,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         for path, notebook, seconds, error in pool.map(execute, together, [timeout] * len(together)):
             store(path, notebook, seconds, error)
     for path in alone:
-        store(*execute(path, timeout))
+        store(*execute(path, timeout), jobs=1)
     print(f"Executed in {time.perf_counter() - start:.0f} s" + (f", {failed} failed" if failed else ""), flush=True)
     return 0
 

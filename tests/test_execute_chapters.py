@@ -59,3 +59,15 @@ def test_a_changed_code_cell_changes_the_key(cache, tmp_path):
     before = cache.create_hashed_notebook(execute_chapters.read_page(page))[1]
     page.write_text(text.replace("```{code-cell} ipython3\n", "```{code-cell} ipython3\n1 + 1\n", 1), encoding="utf-8")
     assert cache.create_hashed_notebook(execute_chapters.read_page(page))[1] != before
+
+
+def test_each_executed_chapter_adds_a_row_of_times(tmp_path):
+    import csv
+
+    out = tmp_path / "build" / "chapter_times.csv"
+    execute_chapters.record_time(CHAPTERS[3], 12.345, 2, False, out=out)
+    execute_chapters.record_time(CHAPTERS[13], 40.0, 1, True, out=out)
+    rows = list(csv.DictReader(out.open()))
+    assert [r["chapter"] for r in rows] == [CHAPTERS[3].stem, CHAPTERS[13].stem]
+    assert rows[0]["seconds"] == "12.35" and rows[0]["jobs"] == "2" and rows[0]["failed"] == "False"
+    assert rows[1]["jobs"] == "1" and rows[1]["failed"] == "True" and float(rows[1]["load_1min"]) >= 0
