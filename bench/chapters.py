@@ -16,6 +16,10 @@ nbclient's, kernel start included. Chapters run one at a time, so that no neighb
 it on a quiet machine. Each row records the 1-minute load average when the run started, the
 machine and its CPU as numba sees it. ``--summarise`` prints the table of medians in
 bench/README.md from the CSV.
+
+``--own-cache`` skips the cold run and uses the machine's own PyTensor cache folder, whatever it
+holds: to compare two versions of hlmkit on a machine whose cache both have filled (rows say
+``own``). Every row is labelled with the commit measured (``--label`` to say otherwise).
 """
 
 from __future__ import annotations
@@ -36,7 +40,18 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from execute_chapters import execute, pages  # noqa: E402  (a script beside this one, not a package)
 
-FIELDS = ["chapter", "cache", "run", "seconds", "load_1min", "machine", "cpu", "date", "error"]
+FIELDS = ["chapter", "cache", "run", "seconds", "load_1min", "machine", "cpu", "date", "label", "error"]
+
+
+def default_label() -> str:
+    """The commit measured, with ``+changes`` where hlmkit/ or chapters/ differ from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "hlmkit", "chapters")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + ("+changes" if changed else "")
 
 
 def machine() -> dict:
@@ -55,9 +70,9 @@ def machine() -> dict:
     }
 
 
-def run(chapters: list[str], warm: int, out: Path) -> None:
+def run(chapters: list[str], warm: int, out: Path, own_cache: bool = False, label: str = "") -> None:
     """Time each chapter cold once and warm ``warm`` times; append the rows to ``out``."""
-    where = machine()
+    where = machine() | {"label": label or default_label()}
     new = not out.exists()
     with out.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
@@ -67,9 +82,12 @@ def run(chapters: list[str], warm: int, out: Path) -> None:
             if chapters and not any(path.stem.startswith(c) for c in chapters):
                 continue
             folder = tempfile.mkdtemp(prefix="bench-compiledir-")
-            os.environ["PYTENSOR_FLAGS"] = f"base_compiledir={folder}"  # the kernel inherits it
+            if not own_cache:
+                os.environ["PYTENSOR_FLAGS"] = f"base_compiledir={folder}"  # the kernel inherits it
+            runs = [("own", k) for k in range(1, warm + 1)] if own_cache else [("cold", 0)] + [
+                ("warm", k) for k in range(1, warm + 1)]
             try:
-                for kind, number in [("cold", 0)] + [("warm", k) for k in range(1, warm + 1)]:
+                for kind, number in runs:
                     load = os.getloadavg()[0]
                     _, _, seconds, error = execute(path, timeout=600)
                     row = {"chapter": path.stem, "cache": kind, "run": number, "seconds": round(seconds, 2),
@@ -79,7 +97,7 @@ def run(chapters: list[str], warm: int, out: Path) -> None:
                     note = f"  {error}" if error else ""
                     print(f"{path.stem:24s} {kind} {seconds:6.1f} s  (load {load:.2f}){note}", flush=True)
             finally:
-                del os.environ["PYTENSOR_FLAGS"]
+                os.environ.pop("PYTENSOR_FLAGS", None)
                 shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -87,19 +105,21 @@ def summarise(out: Path) -> str:
     """The Markdown table of bench/README.md: median seconds per chapter, cold and warm."""
     rows = [r for r in csv.DictReader(out.open()) if not r["error"]]
     chapters = list(dict.fromkeys(r["chapter"] for r in rows))
-    lines = ["| chapter | cold s | warm s (median) | runs |", "|---|---|---|---|"]
-    medians: dict[str, list[float]] = {"cold": [], "warm": []}
+    kinds = list(dict.fromkeys((r["cache"], r["label"]) for r in rows))
+    lines = ["| chapter | " + " | ".join(f"{k} s, {label}" for k, label in kinds) + " | runs |",
+             "|---|" + "---|" * len(kinds) + "---|"]
+    medians: dict[tuple[str, str], list[float]] = {k: [] for k in kinds}
     for chapter in chapters:
         cells = []
-        for kind in ("cold", "warm"):
-            values = [float(r["seconds"]) for r in rows if r["chapter"] == chapter and r["cache"] == kind]
+        for kind in kinds:
+            values = [float(r["seconds"]) for r in rows if r["chapter"] == chapter and (r["cache"], r["label"]) == kind]
             value = statistics.median(values) if values else float("nan")
             medians[kind].append(value)
             cells.append(f"{value:.1f}")
         count = sum(r["chapter"] == chapter for r in rows)
-        lines.append(f"| {chapter} | {cells[0]} | {cells[1]} | {count} |")
-    lines.append(f"| **median of chapters** | **{statistics.median(medians['cold']):.1f}** | "
-                 f"**{statistics.median(medians['warm']):.1f}** | |")
+        lines.append(f"| {chapter} | " + " | ".join(cells) + f" | {count} |")
+    lines.append("| **median of chapters** | " + " | ".join(
+        f"**{statistics.median(medians[k]):.1f}**" for k in kinds) + " | |")
     loads = [float(r["load_1min"]) for r in rows]
     first = rows[0]
     lines.append("")
@@ -114,13 +134,15 @@ def main() -> None:
     parser.add_argument("--chapters", nargs="*", default=[], help="chapter number prefixes, e.g. 04 14 (default all)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "chapters.csv")
     parser.add_argument("--summarise", action="store_true", help="only print the table of an existing --out CSV")
+    parser.add_argument("--own-cache", action="store_true", help="no cold run; the machine's own PyTensor cache")
+    parser.add_argument("--label", default="", help="what was measured (default: the commit, +changes if edited)")
     args = parser.parse_args()
     if args.warm < 0:
         parser.error(f"--warm must be 0 or more, got {args.warm}")
     if not args.summarise:
         os.environ.setdefault("HLMKIT_PROGRESSBAR", "0")
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        run(args.chapters, args.warm, args.out)
+        run(args.chapters, args.warm, args.out, args.own_cache, args.label)
     print(summarise(args.out))
 
 
