@@ -29,12 +29,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import yaml
-from jupyter_cache import get_cache
-from jupyter_cache.base import CacheBundleIn
-from jupyter_cache.executors.utils import single_nb_execution
-from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
-from myst_parser.config.main import MdParserConfig
+# Run as a script, go without jsonschema's optional IRI checker: importing rfc3987_syntax builds a
+# grammar (about 1.4 s of every run, most of a warm `make book`'s steps), and no notebook schema
+# checks an IRI. Imported as a module (by the tests, by bench/chapters.py), nothing changes.
+if __name__ == "__main__":
+    sys.modules.setdefault("rfc3987_syntax", None)  # `import rfc3987_syntax` now raises ImportError
+
+import yaml  # noqa: E402  (after the line above)
+from jupyter_cache import get_cache  # noqa: E402
+from jupyter_cache.base import CacheBundleIn  # noqa: E402
+from jupyter_cache.executors.utils import single_nb_execution  # noqa: E402
+from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook  # noqa: E402
+from myst_parser.config.main import MdParserConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
