@@ -107,8 +107,10 @@ def _cache_key(source: str, inner: Any, n_dim: int, n_expanded: int, shared_keys
     return "hlmkit-" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _wrapper(source: str, inner: Any, n_dim: int, n_expanded: int, user_data, shared_keys, shared_data: dict):
-    """Make a wrapper from ``source``, registered with PyTensor's cache where it can be keyed."""
+def _wrapper(
+    source: str, name: str, inner: Any, n_dim: int, n_expanded: int, user_data, shared_keys, shared_data: dict
+):
+    """Make the wrapper ``name`` defined in ``source``, registered with PyTensor's cache where it can be keyed."""
     import numba
     from nutpie.compile_pymc import make_extraction_fn
     from pytensor.link.numba.cache import compile_numba_function_src
@@ -119,7 +121,6 @@ def _wrapper(source: str, inner: Any, n_dim: int, n_expanded: int, user_data, sh
     extract = make_extraction_fn(inner, shared_data, shared_keys, user_data.dtype)
     # This module's globals (numba finds them again by module name when it loads a cached wrapper).
     names = globals() | {"numba": numba, "np": np, "extract": extract, "n_dim": n_dim, "n_expanded": n_expanded}
-    name = source.split("(")[0].split()[-1]
     return compile_numba_function_src(source, name, global_env=names, cache_key=key if _caching else None)
 
 
@@ -133,7 +134,7 @@ def _make_c_logp_func(n_dim, logp_fn, user_data, shared_keys, shared_data):
         numba.types.CPointer(numba.types.double),
         numba.types.voidptr,
     )
-    return _wrapper(_LOGP_SOURCE, logp_fn, n_dim, 0, user_data, shared_keys, shared_data), c_sig
+    return _wrapper(_LOGP_SOURCE, "hlmkit_logp_wrapper", logp_fn, n_dim, 0, user_data, shared_keys, shared_data), c_sig
 
 
 def _make_c_expand_func(n_dim, n_expanded, expand_fn, user_data, shared_var_keys, shared_data):
@@ -146,7 +147,9 @@ def _make_c_expand_func(n_dim, n_expanded, expand_fn, user_data, shared_var_keys
         numba.types.CPointer(numba.types.double),
         numba.types.voidptr,
     )
-    return _wrapper(_EXPAND_SOURCE, expand_fn, n_dim, n_expanded, user_data, shared_var_keys, shared_data), c_sig
+    wrapper = _wrapper(_EXPAND_SOURCE, "hlmkit_expand_wrapper", expand_fn, n_dim, n_expanded, user_data,
+                       shared_var_keys, shared_data)
+    return wrapper, c_sig
 
 
 #: nutpie's own wrappers, kept when they are replaced (a test compares the two).
