@@ -1,6 +1,6 @@
 """How long the first nutpie compile of a process takes: nutpie's wrappers, hlmkit's, and hlmkit's cached.
 
-    .venv/bin/python bench/first_compile.py [--repeats 5]
+    .venv/bin/python bench/first_compile.py [--repeats 5] [--cold]
 
 Each run is a fresh Python process that builds chapter 4's partial-pooling model of the simulated
 region and compiles it once, PyTensor's on-disk cache warm (as in a chapter after its first run):
@@ -12,6 +12,10 @@ region and compiles it once, PyTensor's on-disk cache warm (as in a chapter afte
   (what ``hlmkit.sample`` costs for a model compiled before: a chapter run again, a seed sweep,
   a test, a grading kernel).
 
+With ``--cold``, every run gets an empty PyTensor cache folder (a student's first run, CI on a
+fresh machine), and two kinds are timed: ``nutpie`` (its own compile) and ``compile_model``
+(hlmkit's wrappers and shape checks, compiled and saved).
+
 Runs alternate between the kinds, so that a change in the machine's load hits all alike; the
 medians and their ratios are printed. See hlmkit/_nutpie.py for what differs.
 """
@@ -21,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 
 RUN = """
 import sys, time
@@ -32,7 +37,9 @@ if sys.argv[1] != "nutpie":
 students = simulate_literacy(seed=2024).students
 model = partial_pooling_model(students, "literacy", "school", ["ses"])
 start = time.perf_counter()
-if sys.argv[1] == "cached":
+if sys.argv[1] == "compile_model":
+    compile_model(model)
+elif sys.argv[1] == "cached":
     compiled = compile_model(model)
     assert compiled.compiled_logp_func._cache_hits == 1, "the wrapper was not loaded from the cache"
 else:
@@ -40,27 +47,34 @@ else:
 print(time.perf_counter() - start)
 """
 KINDS = ("nutpie", "hlmkit", "cached")
+COLD_KINDS = ("nutpie", "compile_model")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cold", action="store_true", help="every run with an empty PyTensor cache folder")
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    for kind in ("nutpie", "cached"):  # warm PyTensor's cache, and save hlmkit's wrapper if it is not there yet
-        subprocess.run([sys.executable, "-c", RUN.replace("== 1", ">= 0"), kind], check=True, capture_output=True,
-                       env=env)
-    seconds: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    kinds = COLD_KINDS if args.cold else KINDS
+    if not args.cold:
+        for kind in ("nutpie", "cached"):  # warm PyTensor's cache, and save hlmkit's wrapper if it is not there
+            subprocess.run([sys.executable, "-c", RUN.replace("== 1", ">= 0"), kind], check=True,
+                           capture_output=True, env=env)
+    seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
     for _ in range(args.repeats):
-        for kind in KINDS:
-            out = subprocess.run([sys.executable, "-c", RUN, kind], check=True, capture_output=True, text=True, env=env)
+        for kind in kinds:
+            with tempfile.TemporaryDirectory(prefix="first-compile-") as folder:
+                run_env = {**env, "PYTENSOR_FLAGS": f"base_compiledir={folder}"} if args.cold else env
+                out = subprocess.run([sys.executable, "-c", RUN, kind], check=True, capture_output=True, text=True,
+                                     env=run_env)
             seconds[kind].append(float(out.stdout.strip().splitlines()[-1]))
     median = {kind: statistics.median(values) for kind, values in seconds.items()}
     for kind, values in seconds.items():
         runs = ", ".join(f"{v:.2f}" for v in values)
-        print(f"{kind:7s} median {median[kind]:.2f} s  ({runs})")
-    print(f"ratio nutpie / hlmkit: {median['nutpie'] / median['hlmkit']:.2f}; "
-          f"nutpie / cached: {median['nutpie'] / median['cached']:.2f}")
+        print(f"{kind:13s} median {median[kind]:.2f} s  ({runs})")
+    others = [kind for kind in kinds if kind != "nutpie"]
+    print("; ".join(f"ratio nutpie / {kind}: {median['nutpie'] / median[kind]:.2f}" for kind in others))
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 

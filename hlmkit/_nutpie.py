@@ -4,7 +4,7 @@ nutpie wraps each model's log density (and the values it stores, such as determi
 small numba C function. Compiling that wrapper is most of a model's compile time once PyTensor
 has cached the log density itself: numba links the log density into the wrapper and compiles
 the two together, about 1.6-2.5 s on a 2-core machine, for every model in every process. Two
-changes to nutpie 0.16.11's wrappers:
+changes to nutpie 0.16.11's wrappers, and one to what they call:
 
 - **No shape-checked slice.** nutpie copies the gradient with ``out[...] = grad``. A slice
   assignment makes numba also compile the code that formats its shape-mismatch message (string
@@ -18,14 +18,21 @@ changes to nutpie 0.16.11's wrappers:
   same machine, by a chapter, a test or a student's earlier run, loads its wrapper instead of
   compiling it again. Where PyTensor gives no key (its cache off, or an operation it cannot cache),
   nothing is cached.
+- **Shape checks without formatted messages.** PyTensor checks each data container's shape
+  against its dims (``SpecifyShape``) with an f-string message that numba must compile, with the
+  string formatting of integers behind it: about 2 s of a process's first compile with an empty
+  cache. nutpie's wrapper turns any error into a failed evaluation without its message, so while
+  :func:`compile_model` runs, the check keeps its test and gets a fixed message (and a cache
+  key of its own); PyTensor's own check is put back afterwards.
 
-Both compute the same numbers as nutpie's wrappers: a fit's draws are identical to the bit
-(``tests/test_inference.py`` checks both). Only the nutpie version they were copied from is
+All three compute the same numbers as nutpie's own compile: a fit's draws are identical to
+the bit (``tests/test_inference.py`` checks this). Only the nutpie version they were copied from is
 changed; any other version is left alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import Any
 
@@ -170,8 +177,49 @@ def use_fast_wrappers() -> bool:
     return True
 
 
+#: Salt added to PyTensor's cache key of the shape check below, so that it is never mistaken for
+#: PyTensor's own (whose message it does not format).
+_SPECIFY_SHAPE_SALT = 20261207
+
+
+def _specify_shape(op, node, **kwargs):
+    """PyTensor's numba ``SpecifyShape``: the same assertions, each with a fixed message."""
+    from pytensor.link.numba.dispatch import basic as numba_basic
+    from pytensor.link.utils import compile_function_src
+    from pytensor.tensor.type_other import NoneTypeT
+
+    names = [f"shape_{i}" for i in range(len(node.inputs) - 1)]
+    checks = [
+        f"assert x.shape[{i}] == {name}, 'SpecifyShape: dim {i} of the input does not have the specified length'"
+        for i, (given, name) in enumerate(zip(node.inputs[1:], names, strict=True))
+        if not isinstance(given.type, NoneTypeT)
+    ]
+    source = f"def specify_shape(x, {', '.join(names)}):\n    {'; '.join(checks) or 'pass'}\n    return x\n"
+    return numba_basic.numba_njit(compile_function_src(source, "specify_shape", {})), _SPECIFY_SHAPE_SALT
+
+
+@contextlib.contextmanager
+def _unformatted_shape_checks():
+    """Within the block, PyTensor's numba backend compiles ``SpecifyShape`` by :func:`_specify_shape`."""
+    from pytensor.link.numba.dispatch import basic as numba_basic
+    from pytensor.tensor.shape import SpecifyShape
+
+    keyed = numba_basic.numba_funcify_default_op_cache_key
+    legacy = numba_basic.numba_funcify
+    saved = (keyed.dispatch(SpecifyShape), legacy.dispatch(SpecifyShape))
+    keyed.register(SpecifyShape, _specify_shape)
+    legacy.register(SpecifyShape, lambda op, node=None, **kwargs: _specify_shape(op, node, **kwargs)[0])
+    try:
+        yield
+    finally:
+        keyed.register(SpecifyShape, saved[0])
+        legacy.register(SpecifyShape, saved[1])
+
+
 def compile_model(model):
     """``nutpie.compile_pymc_model(model, backend="numba")``, its wrappers cached where they can be.
+
+    Shape checks are compiled with fixed messages (see the module's docstring).
 
     With another nutpie version than :data:`NUTPIE_VERSION`, nutpie's own compile, uncached.
     """
@@ -180,11 +228,12 @@ def compile_model(model):
     global _caching
     if not use_fast_wrappers():
         return nutpie.compile_pymc_model(model, backend="numba")
-    _caching = True
-    try:
-        return nutpie.compile_pymc_model(model, backend="numba", cache=True)
-    except _NotCacheable:
-        pass
-    finally:
-        _caching = False
-    return nutpie.compile_pymc_model(model, backend="numba")
+    with _unformatted_shape_checks():
+        _caching = True
+        try:
+            return nutpie.compile_pymc_model(model, backend="numba", cache=True)
+        except _NotCacheable:
+            pass
+        finally:
+            _caching = False
+        return nutpie.compile_pymc_model(model, backend="numba")

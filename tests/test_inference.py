@@ -421,9 +421,10 @@ def test_posterior_mean_equals_the_averaged_closed_form(partial_fit, small_stude
 
 
 def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(monkeypatch):
-    # The same model compiled with nutpie's own wrappers and with hlmkit's: the log density, its
+    # The same model compiled by nutpie with its own wrappers, with hlmkit's, and by compile_model
+    # (hlmkit's wrappers and shape checks without formatted messages): the log density, its
     # gradient (hence the draws) and the expanded values (a deterministic) must not change in the
-    # last bit. Both compile from scratch, PyTensor's disk cache off: code loaded from that cache
+    # last bit. All compile from scratch, PyTensor's disk cache off: code loaded from that cache
     # can differ in the last bits from code compiled afresh (a cold first run gives other draws).
     import nutpie
     import nutpie.compile_pymc as compile_pymc
@@ -433,29 +434,67 @@ def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(monkeypatch):
     from hlmkit import _nutpie
 
     assert _nutpie.use_fast_wrappers()
-    wrappers = {
-        "stock": (_nutpie.STOCK["_make_c_logp_func"], _nutpie.STOCK["_make_c_expand_func"]),
-        "fast": (_nutpie._make_c_logp_func, _nutpie._make_c_expand_func),
-    }
+    stock = (_nutpie.STOCK["_make_c_logp_func"], _nutpie.STOCK["_make_c_expand_func"])
+    fast = (_nutpie._make_c_logp_func, _nutpie._make_c_expand_func)
+    kinds = {"stock": (stock, nutpie.compile_pymc_model), "fast": (fast, nutpie.compile_pymc_model),
+             "compile_model": (fast, lambda model, backend: _nutpie.compile_model(model))}
+    checks = []  # the shape checks compile_model compiled (a data container with dims has one)
+    original = _nutpie._specify_shape
+
+    def counted(op, node, **kwargs):
+        checks.append(node)
+        return original(op, node, **kwargs)
+
+    monkeypatch.setattr(_nutpie, "_specify_shape", counted)
     rng = np.random.default_rng(4)
     school = rng.integers(8, size=60)
-    with pm.Model(coords={"school": range(8)}) as model:
+    with pm.Model(coords={"school": range(8), "obs": range(60), "predictor": ["x"]}) as model:
+        # One predictor: the graph checks that the data container has one column (a SpecifyShape).
+        x = pm.Data("x", rng.normal(size=(60, 1)), dims=("obs", "predictor"))
+        beta = pm.Normal("beta", 0, 1, dims="predictor")
         mu = pm.Normal("mu", 0, 5)
         tau = pm.HalfNormal("tau", 2)
         alpha = pm.Normal("alpha", mu, tau, dims="school")
         pm.Deterministic("alpha_twice", 2 * alpha, dims="school")
-        pm.Normal("y", alpha[school], 1, observed=rng.normal(size=60) + school / 4)
+        pm.Normal("y", alpha[school] + pm.math.dot(x, beta), 1, observed=rng.normal(size=60) + school / 4, dims="obs")
     draws = {}
     with pytensor.config.change_flags(numba__cache=False):
-        for kind, (logp, expand) in wrappers.items():
+        for kind, ((logp, expand), compile_) in kinds.items():
             monkeypatch.setattr(compile_pymc, "_make_c_logp_func", logp)  # put back after the test
             monkeypatch.setattr(compile_pymc, "_make_c_expand_func", expand)
-            fit = nutpie.sample(nutpie.compile_pymc_model(model, backend="numba"), draws=100, tune=100, chains=2,
+            fit = nutpie.sample(compile_(model, backend="numba"), draws=100, tune=100, chains=2,
                                 cores=1, seed=11, progress_bar=False)
             draws[kind] = np.concatenate([fit.posterior[v].values.reshape(2, 100, -1)
-                                          for v in ("mu", "tau", "alpha", "alpha_twice")], axis=-1)
-    assert draws["stock"].shape == (2, 100, 18)
+                                          for v in ("mu", "tau", "beta", "alpha", "alpha_twice")], axis=-1)
+    assert draws["stock"].shape == (2, 100, 19)
+    assert checks, "compile_model compiled no shape check of its own"
     np.testing.assert_array_equal(draws["fast"], draws["stock"])
+    np.testing.assert_array_equal(draws["compile_model"], draws["stock"])
+
+
+def test_shape_checks_without_formatted_messages_still_fail_and_pytensors_own_come_back():
+    # While compile_model runs, SpecifyShape is compiled with a fixed message: a wrong length must
+    # still raise, naming the dimension; afterwards (also after an error) PyTensor's own is back.
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.link.numba.dispatch import basic as numba_basic
+    from pytensor.tensor.shape import SpecifyShape
+
+    from hlmkit import _nutpie
+
+    keyed, legacy = numba_basic.numba_funcify_default_op_cache_key, numba_basic.numba_funcify
+    own = (keyed.dispatch(SpecifyShape), legacy.dispatch(SpecifyShape))
+    x = pt.matrix("x")
+    with pytensor.config.change_flags(numba__cache=False), _nutpie._unformatted_shape_checks():
+        assert keyed.dispatch(SpecifyShape) is _nutpie._specify_shape
+        checked = pytensor.function([x], pt.specify_shape(x, (None, 3)) * 2, mode="NUMBA")
+    np.testing.assert_array_equal(checked(np.ones((5, 3))), np.full((5, 3), 2.0))
+    with pytest.raises(AssertionError, match="dim 1 of the input does not have the specified length"):
+        checked(np.ones((5, 4)))
+    assert (keyed.dispatch(SpecifyShape), legacy.dispatch(SpecifyShape)) == own
+    with pytest.raises(RuntimeError, match="inside"), _nutpie._unformatted_shape_checks():
+        raise RuntimeError("inside")
+    assert (keyed.dispatch(SpecifyShape), legacy.dispatch(SpecifyShape)) == own
 
 
 def test_the_faster_wrappers_leave_another_nutpie_version_alone(monkeypatch):
