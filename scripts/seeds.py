@@ -101,6 +101,7 @@ def host_cpu() -> str:
 def run_one(path: Path, seed: int) -> dict:
     """Execute one chapter in a fresh kernel (this process's environment) and report how it went."""
     import jupytext
+    from execute_chapters import KERNEL_ARGUMENTS  # the kernel as the build starts it
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
@@ -109,7 +110,8 @@ def run_one(path: Path, seed: int) -> dict:
     error = ""
     with tempfile.TemporaryDirectory() as folder:
         client = NotebookClient(
-            notebook, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": folder}}
+            notebook, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": folder}},
+            extra_arguments=KERNEL_ARGUMENTS,
         )
         try:
             client.execute()

@@ -84,3 +84,21 @@ def test_run_as_a_script_it_does_not_import_the_iri_grammar():
     assert run.returncode == 2 and "--jobs must be 1 or more" in run.stderr
     assert "| jupyter_cache" in run.stderr and "| myst_nb" in run.stderr  # the imports did run
     assert "rfc3987_syntax.syntax_helpers" not in run.stderr  # the grammar (the import is refused at once)
+
+
+def test_a_chapter_kernel_glues_without_the_iri_grammar_and_without_a_stray_name(tmp_path):
+    # The build's kernels start with KERNEL_ARGUMENTS: a chapter's first glue() then skips the
+    # grammar (about 1 s), and the line that refuses it leaves nothing in the reader's namespace.
+    page = tmp_path / "page.md"
+    page.write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: python3\n"
+        "  display_name: Python 3\n---\n\n# A page\n\n```{code-cell} ipython3\nfrom myst_nb import glue\n"
+        "glue('answer', 42, display=False)\nimport sys\n"
+        "print('rfc3987_syntax.syntax_helpers' in sys.modules,\n"
+        "      sorted(n for n in dir() if not n.startswith('_')))\n```\n",
+        encoding="utf-8",
+    )
+    _, notebook, _, error = execute_chapters.execute(page, timeout=60)
+    assert error is None
+    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.get("name") == "stdout")
+    assert printed.strip() == "False ['In', 'Out', 'exit', 'get_ipython', 'glue', 'open', 'quit', 'sys']"
