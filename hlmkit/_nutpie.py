@@ -20,7 +20,7 @@ changes to nutpie 0.16.11's wrappers, and one to what they call:
   nothing is cached.
 - **Shape checks without formatted messages.** PyTensor checks each data container's shape
   against its dims (``SpecifyShape``) with an f-string message that numba must compile, with the
-  string formatting of integers behind it: about 2 s of a process's first compile with an empty
+  string formatting of integers behind it: about 1.7 s of a process's first compile with an empty
   cache. nutpie's wrapper turns any error into a failed evaluation without its message, so while
   :func:`compile_model` runs, the check keeps its test and gets a fixed message (and a cache
   key of its own); PyTensor's own check is put back afterwards.
