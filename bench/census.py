@@ -18,7 +18,9 @@ DuckDB over the files (out of core), the three-level model with the school inter
 out (``hlmkit.marginal_model``), full NUTS by ``hlmkit.sample`` (nutpie, 4 chains), and the book's
 convergence check. It records the whole process time, the time of each step, the peak memory of
 the process (``ru_maxrss``: DuckDB, the model and the sampler run in it) and the size of the data
-on disk. Run it on a quiet machine; each row records the load average when it started.
+on disk. Run it on a quiet machine; each row records the load average when it started, and the
+``batch`` it belongs to (when its ``run`` command started), so that chapter 13 quotes the rows of
+one run: one machine and one version of the code.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ LEVELS = ["state", "county", "school"]
 PREDICTORS = ["grade_c", "ses"]
 TRUTH = {"mu": 500.0, "tau_state": 5.0, "tau_county": 4.0, "tau_school": 8.0, "beta_grade": 12.0,
          "beta_ses": 15.0, "sigma": 40.0}
-COLUMNS = ["date", "machine", "cpu", "load_1min", "pupils", "schools", "counties", "states", "files",
-           "disk_mb", "statistics_s", "model_s", "sampling_s", "fit_s", "process_s", "peak_rss_mb",
+COLUMNS = ["batch", "date", "machine", "cpu", "load_1min", "pupils", "schools", "school_sizes", "counties", "states",
+           "files", "disk_mb", "statistics_s", "model_s", "sampling_s", "fit_s", "process_s", "peak_rss_mb",
            "max_r_hat", "min_ess_bulk", "divergences", "chains", "draws", "gradients", "sampler", "seed"]
 
 
@@ -112,7 +114,8 @@ def fit(folder: Path, seed: int, sampler: str) -> dict:
     diagnostics = diagnose(idata, ["mu", "tau", "sigma", "beta", "alpha_state", "alpha_county"], label="census")
     process_s = time.perf_counter() - START
     return {
-        "pupils": int(stats["n"].sum()), "schools": len(stats), "counties": int(stats["county"].nunique()),
+        "pupils": int(stats["n"].sum()), "schools": len(stats), "school_sizes": int(stats["n"].nunique()),
+        "counties": int(stats["county"].nunique()),
         "states": int(stats["state"].nunique()), "files": len(list(folder.glob("part-*.parquet"))),
         "disk_mb": round(disk_mb(folder), 1), "statistics_s": round(statistics_s, 2), "model_s": round(model_s, 2),
         "sampling_s": round(float(idata.posterior.attrs.get("sampling_time", float("nan"))), 2),
@@ -132,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(write(folder, int(args.pupils), args.schools, args.states, args.counties_per_state,
                                int(args.chunk), args.seed)), flush=True)
     rows = []
+    # The batch names this run's rows: one machine, one version of the code.
+    batch = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     for repeat in range(args.repeats):
         load = os.getloadavg()[0]
         done = subprocess.run([sys.executable, __file__, "fit", "--folder", str(folder), "--seed", str(repeat + 1),
@@ -140,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
         row = json.loads(done.stdout.strip().splitlines()[-1])
-        row.update(date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"), machine=_machine(), cpu=_cpu(),
+        row.update(batch=batch, date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"), machine=_machine(), cpu=_cpu(),
                    load_1min=round(load, 2))
         rows.append(row)
         print(json.dumps(row), flush=True)
