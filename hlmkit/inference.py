@@ -19,6 +19,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from hlmkit import _convergence
 from hlmkit._fits import _check_sampled, _check_var_names
 from hlmkit._validate import check_count, check_flag, check_probability, check_seed
 from hlmkit.summaries import group_estimates, posterior_draws, posterior_summary
@@ -242,16 +243,13 @@ def limit_problems(idata: xr.DataTree, var_names: Sequence[str] | None = None, *
         problems.append(f"{divergences} divergent transition(s)")
     worst_rhat: dict[str, float] = {}
     worst_ess: dict[str, float] = {}
-    with warnings.catch_warnings():
-        # Constant quantities (the unit diagonal of a correlation matrix) have no r_hat: skipped.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rhat = _as_dataset(az.rhat(idata, var_names=names)) if idata.posterior.sizes["chain"] > 1 else None
-        ess = _as_dataset(az.ess(idata, var_names=names, method="bulk"))
-        for name in names:
-            if rhat is not None and np.isfinite(rhat[name].values).any():
-                worst_rhat[name] = float(np.nanmax(rhat[name].values))
-            if np.isfinite(ess[name].values).any():
-                worst_ess[name] = float(np.nanmin(ess[name].values))
+    for name in names:
+        # Constant quantities (the unit diagonal of a correlation matrix) have no r_hat: NaN, skipped.
+        rhat, ess = _convergence.diagnostics(_draws(idata, name))
+        if np.isfinite(rhat).any():
+            worst_rhat[name] = float(np.nanmax(rhat))
+        if np.isfinite(ess).any():
+            worst_ess[name] = float(np.nanmin(ess))
     high = sorted(((v, k) for k, v in worst_rhat.items() if v > MAX_RHAT), reverse=True)
     if high:
         listed = ", ".join(f"{k} {v:.4f}" for v, k in high[:shown])
@@ -305,9 +303,10 @@ def _sample_nutpie(
     return idata
 
 
-def _as_dataset(tree: xr.DataTree) -> xr.Dataset:
-    """ArviZ's diagnostics come back as a tree with or without a ``posterior`` child."""
-    return tree.posterior.to_dataset() if "posterior" in tree.children else tree.to_dataset()
+def _draws(idata: xr.DataTree, name: str) -> np.ndarray:
+    """Return a posterior variable's draws as an array (chain, draw, quantity)."""
+    values = idata.posterior[name].transpose("chain", "draw", ...).values
+    return values.reshape(values.shape[0], values.shape[1], -1)
 
 
 def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, label: str = "fit") -> pd.DataFrame:
@@ -353,21 +352,14 @@ def diagnose(idata: xr.DataTree, var_names: Sequence[str] | None = None, *, labe
         depth_hits = int(stats["reached_max_treedepth"].sum())
     elif stats is not None and "maxdepth_reached" in stats:
         depth_hits = int(stats["maxdepth_reached"].sum())
+    # ArviZ's r_hat and ESS (az.rhat, az.ess), computed for all quantities at once (_convergence).
+    per_name = [_convergence.diagnostics(_draws(idata, name), az.rcParams["stats.ci_prob"]) for name in names]
+    rhat, ess_bulk, ess_tail = (np.concatenate(values) for values in zip(*per_name, strict=True))
     with warnings.catch_warnings():
         # A constant quantity (the unit diagonal of a correlation matrix) has no r_hat or ESS: NaN,
         # which the extremes below skip, without a RuntimeWarning on the reader's page.
         warnings.simplefilter("ignore", RuntimeWarning)
-        rhat = az.rhat(idata, var_names=names)
-        ess_bulk = az.ess(idata, var_names=names, method="bulk")
-        ess_tail = az.ess(idata, var_names=names, method="tail")
-
-        def _extreme(tree: xr.DataTree, fn) -> float:
-            ds = tree.posterior.to_dataset() if hasattr(tree, "posterior") else tree.to_dataset()
-            return float(fn([float(fn(ds[v].values)) for v in names]))
-
-        max_rhat = _extreme(rhat, np.nanmax)
-        min_bulk = _extreme(ess_bulk, np.nanmin)
-        min_tail = _extreme(ess_tail, np.nanmin)
+        max_rhat, min_bulk, min_tail = float(np.nanmax(rhat)), float(np.nanmin(ess_bulk)), float(np.nanmin(ess_tail))
     problems = []
     if divergences:
         problems.append(

@@ -11,9 +11,22 @@ ESS ~1,000. (With 3 schools per county instead of 4, the non-centred fit had one
 margin of a clean fit on a dozen pupils per school is not wide.) Two fits, ~5-10 s each.
 """
 
-import pytest
+import warnings
 
-from hlmkit import check_convergence, diagnose, partial_pooling_model, sample, simulate_literacy
+import arviz as az
+import numpy as np
+import pytest
+import xarray as xr
+
+from hlmkit import (
+    _convergence,
+    check_convergence,
+    diagnose,
+    limit_problems,
+    partial_pooling_model,
+    sample,
+    simulate_literacy,
+)
 
 SEED = 2024
 REPORTED = ["mu", "tau", "sigma", "alpha"]
@@ -94,3 +107,83 @@ def test_tables_of_several_fits_stack(funnel_fit, clean_fit):
     assert both["ok"].tolist() == [False, True]
     # The funnel costs effective draws: the non-centred fit has several times more.
     assert both.loc["non-centred", "min_ess_bulk"] > 3 * both.loc["centred", "min_ess_bulk"]
+
+
+# --- r_hat and ESS for all quantities at once: ArviZ's numbers ------------------------------------
+
+
+def _ar1(rng, shape, phi):
+    """Autocorrelated draws (chain, draw, quantity): an AR(1) chain with coefficient phi."""
+    draws = rng.normal(size=shape)
+    for t in range(1, shape[1]):
+        draws[:, t] = phi * draws[:, t - 1] + draws[:, t]
+    return draws
+
+
+def _draw_kinds():
+    rng = np.random.default_rng(7)
+    sticky = rng.normal(size=(4, 300, 3)).repeat(2, axis=1)  # each draw kept twice, as NUTS sometimes does
+    with_nan = rng.normal(size=(4, 100, 2))
+    with_nan[1, 5, 0] = np.nan
+    return {
+        "independent": rng.normal(size=(4, 1000, 5)),
+        "autocorrelated": _ar1(rng, (4, 1000, 4), 0.9),
+        "barely mixing": _ar1(rng, (4, 500, 3), 0.99),
+        "chains apart": rng.normal(size=(4, 300, 3)) + np.arange(4)[:, None, None],
+        "ties": np.round(rng.normal(size=(4, 400, 3))),
+        "repeated draws": sticky,
+        "odd number of draws": rng.normal(size=(3, 101, 2)),
+        "one chain": rng.normal(size=(1, 200, 2)),
+        "three draws": rng.normal(size=(2, 3, 2)),
+        "heavy tails": rng.standard_cauchy(size=(4, 500, 3)),
+        "constant": np.full((4, 100, 2), 2.5),
+        "a NaN draw": with_nan,
+        "more quantities than a block": rng.normal(size=(2, 60, _convergence.BLOCK + 50)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_draw_kinds()))
+def test_rhat_and_ess_for_all_quantities_at_once_are_arviz_numbers(kind):
+    draws = _draw_kinds()[kind]
+    posterior = xr.Dataset({"x": xr.DataArray(draws, dims=("chain", "draw", "quantity"))})
+    prob = az.rcParams["stats.ci_prob"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = [az.rhat(posterior)["x"].values, az.ess(posterior, method="bulk")["x"].values,
+                    az.ess(posterior, method="tail", prob=prob)["x"].values]
+    for name, ours, theirs in zip(["r_hat", "bulk ESS", "tail ESS"], _convergence.diagnostics(draws, prob), expected,
+                                  strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0, equal_nan=True, err_msg=name)
+
+
+def _values(tree, name):
+    """ArviZ's diagnostics come back as a tree with or without a ``posterior`` child."""
+    return (tree.posterior if "posterior" in tree.children else tree)[name].values
+
+
+def test_the_fits_verdicts_use_arviz_numbers_for_every_quantity(funnel_fit, clean_fit):
+    """diagnose and limit_problems on real fits: the extremes ArviZ finds, and the same verdict."""
+    for fit in (funnel_fit, clean_fit):
+        names = list(fit.posterior.data_vars)
+        row = diagnose(fit, names).iloc[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rhat = max(float(np.nanmax(_values(az.rhat(fit, var_names=[n]), n))) for n in names)
+            bulk = min(float(np.nanmin(_values(az.ess(fit, var_names=[n], method="bulk"), n))) for n in names)
+            tail = min(float(np.nanmin(_values(az.ess(fit, var_names=[n], method="tail"), n))) for n in names)
+        assert row["max_r_hat"] == pytest.approx(round(rhat, 4), abs=1e-12)
+        assert row["min_ess_bulk"] == round(bulk) and row["min_ess_tail"] == round(tail)
+        problems = limit_problems(fit)
+        assert any(p.startswith("r_hat up to") for p in problems) == (rhat > 1.01)
+        assert any(p.startswith("bulk ESS down to") for p in problems) == (bulk < 400)
+
+
+def test_a_correlation_matrix_diagonal_has_no_rhat_and_breaks_no_limit(clean_fit):
+    """A constant quantity (the unit diagonal of a correlation matrix) is skipped, as ArviZ's NaN is."""
+    chains, draws = clean_fit.posterior.sizes["chain"], clean_fit.posterior.sizes["draw"]
+    corr = np.tile(np.eye(2), (chains, draws, 1, 1))
+    corr[..., 0, 1] = corr[..., 1, 0] = np.random.default_rng(1).uniform(-0.5, 0.5, size=(chains, draws))
+    fit = clean_fit.copy()
+    fit["posterior"] = fit.posterior.to_dataset().assign(corr=(("chain", "draw", "a", "b"), corr))
+    assert limit_problems(fit, ["mu", "corr"]) == []
+    assert diagnose(fit, ["corr"]).iloc[0]["ok"]
