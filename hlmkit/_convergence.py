@@ -6,7 +6,7 @@ hundreds of scalars (a slope and an intercept per school) spends seconds there; 
 chapters it was a fifth of their time. The functions here run the same arithmetic (arviz-stats'
 ``_rhat_rank``, ``_ess_bulk`` and ``_ess_tail``) on every quantity at once with NumPy, and
 ``tests/test_diagnostics.py`` checks them against ``az.rhat`` and ``az.ess`` on draws of every
-kind. Only Geyer's truncation of the autocorrelations stays a loop, over a few lags.
+kind. Only Geyer's truncation of the autocorrelations stays a Python loop: per quantity, over a few lags.
 
 :func:`diagnostics` takes ``draws`` of shape (chain, draw, quantity) and returns one value per
 quantity, NaN where ArviZ gives NaN (a draw that is NaN; fewer than 4 draws; r_hat of one chain).
