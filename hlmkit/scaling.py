@@ -258,7 +258,7 @@ def _adjusted_means(summary: _Summary, beta):
 
     Written column by column, not as ``pt.dot``: the products then join the one loop over the
     schools that computes the likelihood and its gradient, instead of two matrix-vector products
-    of their own (a third of the time of a gradient on 100,000 schools).
+    of their own (a fifth of the time of a gradient on 100,000 schools).
     """
     if beta is None:
         return summary.y_mean

@@ -356,7 +356,7 @@ def test_marginal_loglik_tends_to_student_loglik_as_tau_vanishes(students, stats
 
 def test_the_marginal_likelihood_takes_one_log_per_school_size_and_no_matrix_product_over_schools(stats):
     """Speed, as a property of the graph: on 100,000 schools a log per school and two matrix-vector
-    products were 60% of a gradient's time (the census took 80 s, 41 s without them).
+    products were nearly 60% of a gradient's time (the census took 68 s, 37 s without them).
 
     The log-determinant depends on a school only through its size, so the graph takes one log per
     distinct size, weighted by its count; the predictors' products join the elementwise loop over
