@@ -77,9 +77,10 @@ lint: venv
 
 # Tests run in TEST_JOBS processes (pytest-xdist). Most of a test's time is one core compiling a model,
 # so two processes keep both cores busy; --dist loadscope keeps a module's (or class's) shared fits in
-# one process, so no fit is compiled twice. TEST_JOBS=0 runs them in this process, one at a time.
+# one process, so no fit is compiled twice, and --no-loadscope-reorder hands out modules in collection
+# order, the longest first (tests/conftest.py). TEST_JOBS=0 runs them in this process, one at a time.
 TEST_JOBS ?= 2
-PYTEST_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
+PYTEST_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope --no-loadscope-reorder)
 # The site checks share no fits: any test to any process (each starts its own browser and server).
 SITE_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist load)
 

@@ -8,6 +8,28 @@ import pytest  # noqa: E402
 
 from hlmkit import partial_pooling_model, sample, simulate_literacy  # noqa: E402
 
+# `make unit` runs in two processes (pytest-xdist --dist loadscope --no-loadscope-reorder), each
+# taking whole modules in the order they were collected. These compile the most models, so they go
+# first and the short modules fill in at the end: with an empty compile cache (AMD EPYC, 2 cores)
+# they took 180, 148, 76, 62, 53, 52, 37 and 34 s, and in xdist's own order (the modules with the
+# most tests first) one process finished 80 s after the other.
+HEAVY_FIRST = (
+    "tests/test_models_growth.py",
+    "tests/coursework/test_grading.py",
+    "tests/test_inference.py",
+    "tests/test_robust_defaults.py",
+    "tests/coursework/test_release.py",
+    "tests/coursework/test_student_versions.py",
+    "tests/test_checking.py",
+    "tests/coursework/test_isolation.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest modules first (see HEAVY_FIRST); the rest keep their order."""
+    rank = {path: k for k, path in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
 
 @pytest.fixture(scope="session")
 def region():
