@@ -421,11 +421,12 @@ def test_posterior_mean_equals_the_averaged_closed_form(partial_fit, small_stude
 
 
 def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(monkeypatch):
-    # The same model compiled by nutpie with its own wrappers, with hlmkit's, and by compile_model
-    # (hlmkit's wrappers and shape checks without formatted messages): the log density, its
-    # gradient (hence the draws) and the expanded values (a deterministic) must not change in the
-    # last bit. All compile from scratch, PyTensor's disk cache off: code loaded from that cache
-    # can differ in the last bits from code compiled afresh (a cold first run gives other draws).
+    # The same model compiled by nutpie with its own wrappers and by compile_model (hlmkit's
+    # wrappers and shape checks without formatted messages): the log density, its gradient (hence
+    # the draws) and the expanded values (a deterministic) must not change in the last bit. Both
+    # compile from scratch, PyTensor's disk cache off: code loaded from that cache can differ in the
+    # last bits from code compiled afresh (a cold first run gives other draws). Each compile takes
+    # 10-15 s without the cache, so hlmkit's wrappers are not also compiled on their own.
     import nutpie
     import nutpie.compile_pymc as compile_pymc
     import pymc as pm
@@ -436,7 +437,7 @@ def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(monkeypatch):
     assert _nutpie.use_fast_wrappers()
     stock = (_nutpie.STOCK["_make_c_logp_func"], _nutpie.STOCK["_make_c_expand_func"])
     fast = (_nutpie._make_c_logp_func, _nutpie._make_c_expand_func)
-    kinds = {"stock": (stock, nutpie.compile_pymc_model), "fast": (fast, nutpie.compile_pymc_model),
+    kinds = {"stock": (stock, nutpie.compile_pymc_model),
              "compile_model": (fast, lambda model, backend: _nutpie.compile_model(model))}
     checks = []  # the shape checks compile_model compiled (a data container with dims has one)
     original = _nutpie._specify_shape
@@ -468,7 +469,6 @@ def test_the_faster_nutpie_wrappers_give_the_same_draws_to_the_bit(monkeypatch):
                                           for v in ("mu", "tau", "beta", "alpha", "alpha_twice")], axis=-1)
     assert draws["stock"].shape == (2, 100, 19)
     assert checks, "compile_model compiled no shape check of its own"
-    np.testing.assert_array_equal(draws["fast"], draws["stock"])
     np.testing.assert_array_equal(draws["compile_model"], draws["stock"])
 
 
