@@ -30,6 +30,11 @@ def pytest_collection_modifyitems(config, items):
     rank = {path: k for k, path in enumerate(HEAVY_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
+# Tests that evaluate a log density at a few points need no compiled code: this mode runs PyTensor's
+# Python implementations and skips the C compile (on an empty cache about 110 s of the 330 s that
+# test_binary, test_models, test_models_growth and test_scaling took).
+EVALUATE_ONLY = "FAST_COMPILE"
+
 
 @pytest.fixture(scope="session")
 def region():

@@ -18,6 +18,7 @@ from hlmkit import (
     simulate_literacy,
     true_proficiency_rates,
 )
+from tests.conftest import EVALUATE_ONLY
 
 SEED = 6
 
@@ -142,9 +143,7 @@ def test_bernoulli_and_binomial_log_densities_differ_by_a_constant(students, sch
     # "auto" sees the same counts in one row per pupil and in one row per school.
     assert bern.parameterization == binom.parameterization
     free = "z" if bern.parameterization["school"] == "noncentered" else "alpha"
-    # mode="FAST_COMPILE": a few evaluations need no compiled code; PyTensor's Python implementations
-    # skip the C compile (on an empty cache about 110 s of these four test files' 330 s).
-    logp_bern, logp_binom = bern.compile_logp(mode="FAST_COMPILE"), binom.compile_logp(mode="FAST_COMPILE")
+    logp_bern, logp_binom = bern.compile_logp(mode=EVALUATE_ONLY), binom.compile_logp(mode=EVALUATE_ONLY)
     rng = np.random.default_rng(0)
     k, n = schools["successes"].to_numpy(), schools["trials"].to_numpy()
     constant = float(np.sum(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)))

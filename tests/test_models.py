@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from hlmkit import complete_pooling_model, no_pooling_model, partial_pooling_model
+from tests.conftest import EVALUATE_ONLY
 
 PREDICTORS = ["grade_c", "ses"]
 
@@ -79,9 +80,7 @@ def test_partial_pooling_centered(students):
 @pytest.mark.parametrize("parameterization", ["noncentered", "centered"])
 def test_partial_pooling_log_density_is_finite_at_the_initial_point(students, parameterization):
     model = partial_pooling_model(students, "literacy", "school", PREDICTORS, parameterization=parameterization)
-    # mode="FAST_COMPILE": a few evaluations need no compiled code; PyTensor's Python implementations
-    # skip the C compile (on an empty cache about 110 s of these four test files' 330 s).
-    logps = model.point_logps(mode="FAST_COMPILE")
+    logps = model.point_logps(mode=EVALUATE_ONLY)
     assert set(logps) == {v.name for v in model.free_RVs} | {"y"}
     assert all(np.isfinite(value) for value in logps.values())
 

@@ -24,6 +24,7 @@ from hlmkit import (
     variance_partition,
     varying_slopes_model,
 )
+from tests.conftest import EVALUATE_ONLY
 
 PUPIL = ["grade_c", "ses_within"]
 SCHOOL = ["ses_mean", "private", "suburban", "rural"]
@@ -127,9 +128,7 @@ def test_nested_model_puts_each_school_under_its_own_county_and_state(students):
     point["z_state"][states.index("State B")] = 1.0  # + 2 points for State B
     point["z_county"][counties.index("County A01")] = 1.0  # + 3 points for County A01
     (alpha_of_values,) = model.replace_rvs_by_values([model["alpha"]])
-    # mode="FAST_COMPILE": a few evaluations need no compiled code; PyTensor's Python implementations
-    # skip the C compile (on an empty cache about 110 s of these four test files' 330 s).
-    alpha_of = model.compile_fn(alpha_of_values, inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")
+    alpha_of = model.compile_fn(alpha_of_values, inputs=model.value_vars, on_unused_input="ignore", mode=EVALUATE_ONLY)
     alpha = alpha_of(point)
     schools = pd.Series(alpha, index=list(model.coords["school"]))
     lookup = students.groupby("school")[["county", "state"]].first().loc[schools.index]
@@ -167,7 +166,7 @@ def test_sufficient_statistics_give_the_same_log_posterior(students, builder):
     rows, sums = build(), build(sufficient_statistics=True)
     assert "y" in rows.named_vars and "y" not in sums.named_vars and "loglik" in sums.named_vars
     assert "obs" not in sums.coords
-    logp_rows, logp_sums = rows.compile_logp(mode="FAST_COMPILE"), sums.compile_logp(mode="FAST_COMPILE")
+    logp_rows, logp_sums = rows.compile_logp(mode=EVALUATE_ONLY), sums.compile_logp(mode=EVALUATE_ONLY)
     rng = np.random.default_rng(0)
     for _ in range(3):
         point = {k: v + rng.normal(0.0, 0.5, size=np.shape(v)) for k, v in rows.initial_point().items()}

@@ -30,6 +30,7 @@ from hlmkit import (
     sufficient_statistics_sql,
     suggest_parameterization,
 )
+from tests.conftest import EVALUATE_ONLY
 
 LEVELS = ["state", "county", "school"]
 PREDICTORS = ["grade_c", "ses"]
@@ -71,9 +72,7 @@ def random_point(model, rng):
 def loglik(model, point, var):
     """The log-density of one term of ``model`` (observed variable or potential) at ``point``."""
     term = model[var] if isinstance(var, str) else var
-    # mode="FAST_COMPILE": a few evaluations need no compiled code; PyTensor's Python implementations
-    # skip the C compile (on an empty cache about 110 s of these four test files' 330 s).
-    return float(model.compile_logp(vars=[term], jacobian=False, mode="FAST_COMPILE")(point))
+    return float(model.compile_logp(vars=[term], jacobian=False, mode=EVALUATE_ONLY)(point))
 
 
 # --- the statistics ------------------------------------------------------------------------------
@@ -289,10 +288,10 @@ def test_sufficient_statistic_loglik_equals_student_loglik(students, levels, pre
     reference = nested_model(students, "literacy", levels, predictors, parameterization=parameterization)
     model = sufficient_statistics_model(stats, "literacy", levels, predictors, parameterization=parameterization)
     assert set(model.initial_point()) == set(reference.initial_point())
-    student_loglik = reference.compile_logp(vars=[reference["y"]], jacobian=False, mode="FAST_COMPILE")
-    summary_loglik = model.compile_logp(vars=model.potentials, jacobian=False, mode="FAST_COMPILE")
-    student_posterior = reference.compile_logp(mode="FAST_COMPILE")
-    summary_posterior = model.compile_logp(mode="FAST_COMPILE")
+    student_loglik = reference.compile_logp(vars=[reference["y"]], jacobian=False, mode=EVALUATE_ONLY)
+    summary_loglik = model.compile_logp(vars=model.potentials, jacobian=False, mode=EVALUATE_ONLY)
+    student_posterior = reference.compile_logp(mode=EVALUATE_ONLY)
+    summary_posterior = model.compile_logp(mode=EVALUATE_ONLY)
     rng = np.random.default_rng(1)
     for _ in range(5):
         point = random_point(reference, rng)
@@ -337,7 +336,7 @@ def test_marginal_loglik_equals_multivariate_normal_of_each_school(students, lev
     stats = sufficient_statistics(students, "literacy", levels, predictors)
     model = marginal_model(stats, "literacy", levels, predictors, parameterization="centered")
     assert "alpha" not in model.named_vars
-    marginal_loglik = model.compile_logp(vars=model.potentials, jacobian=False, mode="FAST_COMPILE")
+    marginal_loglik = model.compile_logp(vars=model.potentials, jacobian=False, mode=EVALUATE_ONLY)
     rng = np.random.default_rng(2)
     for _ in range(3):
         point = random_point(model, rng)
@@ -402,7 +401,7 @@ def test_a_large_offset_gives_the_same_log_density_up_to_the_shift(students, bui
     )
     model = builder(stats, "literacy", LEVELS, PREDICTORS, parameterization="centered")
     moved = builder(offset, "literacy", LEVELS, PREDICTORS, parameterization="centered")
-    logp, moved_logp = model.compile_logp(mode="FAST_COMPILE"), moved.compile_logp(mode="FAST_COMPILE")
+    logp, moved_logp = model.compile_logp(mode=EVALUATE_ONLY), moved.compile_logp(mode=EVALUATE_ONLY)
     squares = float(((students["literacy"] + shift) ** 2).sum())
     rng = np.random.default_rng(4)
     for _ in range(5):
