@@ -16,12 +16,13 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book course-site test lint unit book-strict site-check browser publish-notebooks pdf notebooks student answers student-check release grade merge bench seeds seeds-check clean clean-all
+.PHONY: help venv book course-site test lint unit book-strict site-check browser screenshots publish-notebooks pdf notebooks student answers student-check release grade merge bench seeds seeds-check clean clean-all
 
 help:
 	@echo "make book       set up .venv and build the website into $(BUILD)/html"
 	@echo "make test       set up .venv and run every test (unit, strict build, site checks)"
 	@echo "make pdf        build the website, then print it as one PDF: $(BUILD)/html/borrowing-strength.pdf"
+	@echo "make screenshots  build the website, then save a screenshot of every page into $(BUILD)/screenshots"
 	@echo "make course-site  build the website without its solutions into $(BUILD)/course (for a term)"
 	@echo "make notebooks  write every chapter as a Jupyter notebook into $(BUILD)/notebooks"
 	@echo "make student [CHAPTERS='02 03']   write student notebooks (solutions and hidden checks removed)"
@@ -115,6 +116,12 @@ publish-notebooks:
 
 site-check: venv browser
 	$(BIN)/python -m pytest tests/site -q --durations=8 $(SITE_JOBS)
+
+# A screenshot of every page of the built site, whole, for a person to look at: _build/screenshots/
+# (the browser tests of the pages run too; make test leaves the screenshots out).
+screenshots: book browser
+	BOOK_SCREENSHOTS=1 $(BIN)/python -m pytest tests/site/test_browser.py -q -k page_renders $(SITE_JOBS)
+	@echo "Screenshots: $(CURDIR)/$(BUILD)/screenshots/"
 
 # The browser tests drive the system's Chromium (Playwright downloads no browser).
 browser:

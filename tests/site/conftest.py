@@ -1,5 +1,6 @@
 """The checks on the built site need the site: build it first (`make book` or `make test`)."""
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,11 @@ def html_root() -> Path:
     if not (HTML / "index.html").exists():
         pytest.fail(f"No built site at {HTML}: run `make book` first.")
     return HTML
+
+
+@functools.cache
+def parsed(path: Path):
+    """The built page at ``path``, parsed once per test process (read it; never change it)."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")

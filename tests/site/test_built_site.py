@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT, toc_pages
+from .conftest import ROOT, parsed, toc_pages
 
 PAGES = toc_pages()
 CHAPTERS = [page for page in PAGES if page.startswith("chapters/")]
@@ -16,7 +16,7 @@ BACKMATTER = [page for page in PAGES if page.startswith("backmatter/")]
 def soup(html_root: Path, page: str) -> BeautifulSoup:
     path = html_root / f"{page}.html"
     assert path.exists(), f"{path} was not built"
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return parsed(path)
 
 
 def test_index_exists_and_links_every_chapter(html_root):
@@ -139,11 +139,9 @@ def test_reference_lists_use_the_same_author_year_labels_as_the_text(html_root):
     pattern = re.compile(r"^[A-Z][^\[\]]*(, | and [^,]+, | et al\., )\d{4}[a-z]?$")
     labels = []
     for name in toc_pages():
-        doc = BeautifulSoup((html_root / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
-        for label in doc.select("div.citation span.label"):
-            for bracket in label.select("span.fn-bracket"):
-                bracket.decompose()
-            labels.append((name, label.get_text().strip()))
+        for label in soup(html_root, name).select("div.citation span.label"):
+            text = "".join(s for s in label.find_all(string=True) if "fn-bracket" not in s.parent.get("class", []))
+            labels.append((name, text.strip()))
     assert labels, "no reference list found"
     bad = [(name, text) for name, text in labels if not pattern.match(text)]
     assert not bad, f"labels not in author-year form: {bad[:5]}"
