@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+#: A kernel argument that runs :func:`skip_iri_checker` before the first cell (and leaves no name).
+SKIP_IRI_CHECKER_IN_KERNEL = "--IPKernelApp.exec_lines=__import__('sys').modules.setdefault('rfc3987_syntax', None)"
+
+
+def skip_iri_checker() -> None:
+    """Let this process import nbformat without jsonschema's optional IRI checker.
+
+    Importing ``rfc3987_syntax`` builds a grammar: 1.5-4 s of every process that reads or runs
+    a notebook (the grader's workers, its checking process, a student's kernel where the chapter
+    glues a number), and no notebook schema checks an IRI. Call it before nbformat is imported.
+    """
+    # `import rfc3987_syntax` now raises ImportError
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def check_notebook(notebook: object, argument: str) -> Any:

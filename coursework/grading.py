@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from coursework import sandbox
-from coursework._util import check_path, check_paths, check_timeout, remove_tree, short
+from coursework._util import check_path, check_paths, check_timeout, remove_tree, short, skip_iri_checker
 from coursework.chapter import Chapter, as_chapter, resolve_chapter
 from coursework.execution import check_answers, execute, export_plan, grading_notebook
 from coursework.handout import stub
@@ -259,7 +259,8 @@ def grade_submissions(
     from concurrent.futures import ProcessPoolExecutor
 
     results: list[GradeResult] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=skip_iri_checker) as pool:
         futures = [pool.submit(_grade_job, *task) for task in tasks]
         for task, future in zip(tasks, futures, strict=True):
             try:

@@ -177,3 +177,28 @@ def test_potentials_and_the_shapes_of_deterministics_cross_with_a_model(tmp_path
     assert [p.name for p in back.potentials] == ["loglik"] and not back.observed_RVs
     assert tuple(back["alpha"].shape.eval()) == (3,) and [d.name for d in back.deterministics] == ["alpha"]
     assert "normal" in str(back["z"].owner.op).lower()
+
+
+# rfc3987_syntax builds a grammar when jsonschema imports it (1.5-4 s), and nbformat imports
+# jsonschema: every process and kernel of the grader that reads or glues a notebook goes without it.
+_NO_GRAMMAR = "import sys, nbformat\nassert 'rfc3987_syntax.syntax_helpers' not in sys.modules, 'grammar built'"
+
+
+def test_a_students_kernel_imports_nbformat_without_the_iri_grammar():
+    import nbformat
+
+    from coursework.execution import execute
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_NO_GRAMMAR)])
+    assert execute(notebook, timeout=60) == {0: ("ok", "")}
+
+
+def test_the_checking_process_imports_nbformat_without_the_iri_grammar():
+    import subprocess
+    import sys
+
+    from tests.coursework import ROOT
+
+    run = subprocess.run([sys.executable, "-m", "coursework.trusted"], input=json.dumps({"code": _NO_GRAMMAR}) + "\n",
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert json.loads(run.stdout) == {"status": "ok", "detail": ""}
