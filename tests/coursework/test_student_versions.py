@@ -40,8 +40,8 @@ OTHER_CHAPTERS = sorted(
         p
         for p in CHAPTERS
         if p != CH01
-        and _has_graded_exercises(p)
         and (os.environ.get("COURSEWORK_EXECUTE") == "all" or p.name.startswith(("02_", "04_")))
+        and _has_graded_exercises(p)  # last: it reads the chapter (about 0.2 s)
     ),
     reverse=True,
 )
