@@ -25,6 +25,7 @@ import argparse
 import csv
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -94,13 +95,47 @@ def pages() -> list[Path]:
     return found
 
 
+def ipc_kernel_manager(folder: str):
+    """A kernel manager whose kernel talks over Unix sockets in ``folder``, not over TCP ports.
+
+    Over TCP, two kernels started at the same moment (two chapters side by side) can be given the
+    same free port, and one dies before it runs a cell: "Address already in use" failed a `make
+    test` on 2026-12-08. A kernel given a manager is not shut down by nbclient: call
+    :func:`shut_down`.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    if os.name == "nt":  # no Unix sockets
+        return AsyncKernelManager(kernel_name="python3", connection_file=str(Path(folder) / "kernel.json"))
+    return AsyncKernelManager(
+        kernel_name="python3", transport="ipc", ip=str(Path(folder) / "kernel"),
+        connection_file=str(Path(folder) / "kernel.json"),
+    )
+
+
+def shut_down(km) -> None:
+    """Stop the kernel of ``km``, if it started."""
+    if km.has_kernel:
+        from jupyter_core.utils import run_sync
+
+        run_sync(km.shutdown_kernel)(now=True)
+
+
 def execute(path: Path, timeout: int):
     """Run one page in a fresh kernel: (path, executed notebook or None, seconds, error line)."""
     notebook = read_page(path)
-    result = single_nb_execution(
-        notebook, cwd=str(path.parent), timeout=timeout, allow_errors=False, meta_override=True,
-        extra_arguments=KERNEL_ARGUMENTS,
-    )
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bs-kernel-") as sockets:
+        km = ipc_kernel_manager(sockets)
+        try:
+            result = single_nb_execution(
+                notebook, cwd=str(path.parent), timeout=timeout, allow_errors=False, meta_override=True,
+                extra_arguments=KERNEL_ARGUMENTS, km=km,
+            )
+        except Exception as error:  # the kernel did not start, or died: the build runs the page again
+            return path, None, time.perf_counter() - start, f"{type(error).__name__}: {str(error)[:300]}"
+        finally:
+            shut_down(km)
     if result.err is not None:
         last = (result.exc_string or repr(result.err)).strip().splitlines()[-1:] or [""]
         return path, None, result.time, f"{type(result.err).__name__}: {last[0][:300]}"

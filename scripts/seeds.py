@@ -101,16 +101,17 @@ def host_cpu() -> str:
 def run_one(path: Path, seed: int) -> dict:
     """Execute one chapter in a fresh kernel (this process's environment) and report how it went."""
     import jupytext
-    from execute_chapters import KERNEL_ARGUMENTS  # the kernel as the build starts it
+    from execute_chapters import KERNEL_ARGUMENTS, ipc_kernel_manager, shut_down  # as the build starts it
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     notebook = jupytext.read(path)
     start = time.perf_counter()
     error = ""
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory(prefix="bs-kernel-") as sockets:
+        km = ipc_kernel_manager(sockets)
         client = NotebookClient(
-            notebook, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": folder}},
+            notebook, km=km, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": folder}},
             extra_arguments=KERNEL_ARGUMENTS,
         )
         try:
@@ -119,6 +120,8 @@ def run_one(path: Path, seed: int) -> dict:
             error = _first_error(notebook) or str(exc).strip().splitlines()[-1]
         except Exception as exc:  # a dead kernel is a failed run too, with its reason
             error = f"{type(exc).__name__}: {exc}"
+        finally:
+            shut_down(km)
     error = error or unformattable_glue(notebook)
     return {"passed": not error, "seconds": round(time.perf_counter() - start, 1), "error": error[:300]}
 

@@ -95,10 +95,28 @@ def test_a_chapter_kernel_glues_without_the_iri_grammar_and_without_a_stray_name
         "  display_name: Python 3\n---\n\n# A page\n\n```{code-cell} ipython3\nfrom myst_nb import glue\n"
         "glue('answer', 42, display=False)\nimport sys\n"
         "print('rfc3987_syntax.syntax_helpers' in sys.modules,\n"
-        "      sorted(n for n in dir() if not n.startswith('_')))\n```\n",
+        "      sorted(n for n in dir() if not n.startswith('_')),\n"
+        "      __import__('ipykernel.kernelapp').kernelapp.IPKernelApp.instance().transport)\n```\n",
         encoding="utf-8",
     )
     _, notebook, _, error = execute_chapters.execute(page, timeout=60)
     assert error is None
     printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.get("name") == "stdout")
-    assert printed.strip() == "False ['In', 'Out', 'exit', 'get_ipython', 'glue', 'open', 'quit', 'sys']"
+    # ipc: Unix sockets, so two kernels started at once cannot be given the same TCP port.
+    assert printed.strip() == "False ['In', 'Out', 'exit', 'get_ipython', 'glue', 'open', 'quit', 'sys'] ipc"
+
+
+def test_a_kernel_that_dies_at_start_fails_its_page_and_the_build_goes_on(tmp_path, monkeypatch):
+    # 2026-12-08: a chapter's kernel died before its first cell ("Address already in use"), and the
+    # error ended `make test`. Now the page fails with the reason, and the build runs it again.
+    page = tmp_path / "page.md"
+    page.write_text("---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: python3\n"
+                    "  display_name: Python 3\n---\n\n# A page\n\n```{code-cell} ipython3\n1\n```\n", encoding="utf-8")
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(execute_chapters, "single_nb_execution", dies)
+    path, notebook, seconds, error = execute_chapters.execute(page, timeout=60)
+    assert (path, notebook) == (page, None) and seconds >= 0
+    assert error == "RuntimeError: Kernel died before replying to kernel_info"
