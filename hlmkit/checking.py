@@ -88,7 +88,7 @@ def posterior_predictive(idata: xr.DataTree, model: pm.Model, *, seed: int) -> x
     >>> from hlmkit import aggregate_binary, binomial_model, posterior_predictive, sample, simulate_literacy
     >>> schools = aggregate_binary(simulate_literacy(seed=1).students, "proficient", "school")
     >>> model = binomial_model(schools, "successes", "trials", pooling="complete")
-    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, progressbar=False)
     >>> posterior_predictive(idata, model, seed=1).posterior_predictive["y"].shape == (2, 100, len(schools))
     True
     """

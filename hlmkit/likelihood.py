@@ -50,7 +50,7 @@ def add_log_likelihood(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
     >>> from hlmkit import add_log_likelihood, aggregate_binary, binomial_model, sample, simulate_literacy
     >>> schools = aggregate_binary(simulate_literacy(seed=1).students, "proficient", "school")
     >>> model = binomial_model(schools, "successes", "trials", pooling="complete")
-    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, progressbar=False)
     >>> fit = add_log_likelihood(idata, model)
     >>> dict(fit.log_likelihood["y"].sizes) == {"chain": 2, "draw": 100, "obs": len(schools)}
     True

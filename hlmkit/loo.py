@@ -96,7 +96,7 @@ def group_loo(
     >>> from hlmkit import aggregate_binary, binomial_model, group_loo, sample, simulate_literacy
     >>> schools = aggregate_binary(simulate_literacy(seed=1).students, "proficient", "school")
     >>> model = binomial_model(schools, "successes", "trials", "school")
-    >>> idata = sample(model, seed=1, draws=200, tune=300, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=200, tune=300, chains=2, progressbar=False)
     >>> result = group_loo(idata, schools, "successes", "trials", "school")
     >>> int(result.n_data_points) == len(schools)
     True
@@ -198,7 +198,7 @@ def student_loo(
     >>> students = simulate_literacy(seed=1).students
     >>> schools = aggregate_binary(students, "proficient", "school")
     >>> model = binomial_model(schools, "successes", "trials", "school")
-    >>> idata = sample(model, seed=1, draws=200, tune=300, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=200, tune=300, chains=2, progressbar=False)
     >>> int(student_loo(idata, students, "proficient", "school").n_data_points) == len(students)
     True
     """

@@ -175,7 +175,7 @@ def school_effects(
     >>> students = simulate_literacy(seed=1).students
     >>> stats = sufficient_statistics(students, "literacy", "school")
     >>> idata = sample(marginal_model(stats, "literacy", "school"), seed=1, draws=100, tune=100, chains=2,
-    ...                sampler="pymc", progressbar=False)
+    ...                progressbar=False)
     >>> school_effects(idata, stats, "literacy", "school", seed=1).posterior["alpha"].dims
     ('chain', 'draw', 'school')
     """

@@ -53,7 +53,7 @@ def group_estimates(
     >>> from hlmkit import group_estimates, no_pooling_model, sample, simulate_literacy
     >>> students = simulate_literacy(seed=1).students
     >>> idata = sample(no_pooling_model(students, "literacy", "school"), seed=1,
-    ...                draws=200, tune=200, chains=2, sampler="pymc", progressbar=False)
+    ...                draws=200, tune=200, chains=2, progressbar=False)
     >>> group_estimates(idata, "alpha").columns.tolist()
     ['mean', 'sd', 'lower', 'upper']
     """
@@ -112,7 +112,7 @@ def posterior_draws(idata: xr.DataTree, var_name: str) -> np.ndarray:
     --------
     >>> from hlmkit import complete_pooling_model, posterior_draws, sample, simulate_literacy
     >>> model = complete_pooling_model(simulate_literacy(seed=1).students, "literacy")
-    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, progressbar=False)
     >>> posterior_draws(idata, "sigma").shape
     (200,)
     """
@@ -162,7 +162,7 @@ def posterior_summary(
     --------
     >>> from hlmkit import complete_pooling_model, posterior_summary, sample, simulate_literacy
     >>> model = complete_pooling_model(simulate_literacy(seed=1).students, "literacy")
-    >>> idata = sample(model, seed=1, draws=200, tune=200, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=200, tune=200, chains=2, progressbar=False)
     >>> posterior_summary(idata, ["alpha", "sigma"]).columns.tolist()
     ['mean', 'sd', 'lower', 'upper', 'ess_bulk', 'r_hat']
     """

@@ -194,7 +194,7 @@ def level_sds(idata: xr.DataTree, *, individual: str = "student", group: str | N
     --------
     >>> from hlmkit import level_sds, partial_pooling_model, sample, simulate_literacy
     >>> model = partial_pooling_model(simulate_literacy(seed=1).students, "literacy", "school")
-    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, sampler="pymc", progressbar=False)
+    >>> idata = sample(model, seed=1, draws=100, tune=100, chains=2, progressbar=False)
     >>> {level: draws.shape for level, draws in level_sds(idata, group="school").items()}
     {'school': (200,), 'student': (200,)}
     """

@@ -328,6 +328,16 @@ def test_same_seed_same_draws(tiny_frame):
         np.testing.assert_array_equal(first.posterior[name].values, second.posterior[name].values)
 
 
+def test_pymcs_own_sampler_gives_the_same_kind_of_fit(tiny_frame):
+    # sampler="pymc" (PyMC's NUTS, in Python: slower per draw than nutpie here, so the examples
+    # use nutpie) returns the same structure, labelled with its sampler.
+    model = complete_pooling_model(tiny_frame, "y", ["x"])
+    idata = sample(model, seed=5, draws=30, tune=30, chains=2, sampler="pymc", progressbar=False, check=False)
+    assert (idata.posterior.sizes["chain"], idata.posterior.sizes["draw"]) == (2, 30)
+    assert set(idata.posterior.data_vars) >= {"alpha", "beta", "sigma"}
+    assert idata.attrs["sampler"] == "pymc" and "sample_stats" in idata.children
+
+
 # --- recovery of a known truth ------------------------------------------------------------------
 
 
